@@ -1,0 +1,298 @@
+"""The `undersigned` console command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "undersigned.settings")
+    import django
+
+    django.setup()
+
+
+def _migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+# --- serve and demo ---------------------------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Run the web server (gunicorn) and the mail worker side by side until one stops."""
+    _migrate()
+    env = dict(os.environ)
+    server = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "undersigned.wsgi:application",
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(args.threads),
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "10",
+        # No access log: it would record signers' addresses.
+        "--error-logfile",
+        "-",
+        "--no-control-socket",
+    ]
+    worker = [sys.executable, "-m", "django", "db_worker", "--no-reload", "--interval", "0.5"]
+    processes = [subprocess.Popen(server, env=env), subprocess.Popen(worker, env=env)]
+    print(f"Serving on http://{args.host}:{args.port}/ (press Ctrl+C to stop)", flush=True)
+
+    def stop(signum: int, _frame: object) -> None:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+    finally:
+        stop(signal.SIGTERM, None)
+        deadline = time.monotonic() + 15
+        for process in processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+    return max(abs(process.returncode or 0) for process in processes)
+
+
+def _default_base_url(args: argparse.Namespace) -> None:
+    # Links in mail point at this server unless the operator says otherwise.
+    host = "127.0.0.1" if args.host in {"0.0.0.0", "::"} else args.host
+    os.environ.setdefault("UNDERSIGNED_BASE_URL", f"http://{host}:{args.port}")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _default_base_url(args)
+    _setup_django()
+    return _serve(args)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    os.environ["UNDERSIGNED_DEV"] = "true"
+    _default_base_url(args)
+    _setup_django()
+    _migrate()
+    from undersigned.core.demo import demo_load
+
+    result = demo_load()
+    print()
+    print(f"Demo statement:  http://{args.host}:{args.port}{result.statement_path}")
+    print(f"Organizer admin: http://{args.host}:{args.port}/admin/")
+    print(f"  email:    {result.organizer_email}")
+    print(f"  password: {result.organizer_password}")
+    print(f"Outbox (mail that would be sent): http://{args.host}:{args.port}/en/dev/outbox/")
+    print()
+    if args.no_serve:
+        return 0
+    return _serve(args)
+
+
+# --- statements -------------------------------------------------------------------------------
+
+
+def cmd_statement_add(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.conf import settings
+    from django.core.exceptions import ValidationError
+
+    from undersigned.statements.services import (
+        split_markdown,
+        statement_create,
+        statement_publish,
+    )
+
+    text = Path(args.file).read_text(encoding="utf-8")
+    try:
+        title, body = split_markdown(text)
+        statement = statement_create(
+            title=title, body=body, language=args.language, slug=args.slug or "", actor_label="cli"
+        )
+    except ValidationError as exc:
+        print("error: " + " ".join(exc.messages), file=sys.stderr)
+        return 2
+    if args.publish:
+        statement_publish(statement=statement, actor_label="cli")
+    print(f"{settings.BASE_URL}{statement.get_absolute_url()}")
+    return 0
+
+
+# --- signatures -------------------------------------------------------------------------------
+
+
+def _statement_or_exit(slug: str):
+    from undersigned.statements.models import Statement
+
+    statement = Statement.objects.filter(slug=slug).first()
+    if statement is None:
+        print(f"error: no statement with the address {slug!r}", file=sys.stderr)
+        raise SystemExit(2)
+    return statement
+
+
+def cmd_signatures_export(args: argparse.Namespace) -> int:
+    _setup_django()
+    from undersigned.signatures.exchange import write_export
+
+    statement = _statement_or_exit(args.slug)
+    if args.output and args.output != "-":
+        with open(args.output, "w", encoding="utf-8", newline="") as handle:
+            count = write_export(handle, statement=statement, fmt=args.format, status=args.status)
+        print(f"{count} signatures written to {args.output}", file=sys.stderr)
+    else:
+        write_export(sys.stdout, statement=statement, fmt=args.format, status=args.status)
+    return 0
+
+
+def cmd_signatures_import(args: argparse.Namespace) -> int:
+    _setup_django()
+    from undersigned.signatures.exchange import import_csv
+
+    statement = _statement_or_exit(args.slug)
+    with open(args.file, encoding="utf-8-sig", newline="") as handle:
+        report = import_csv(handle, statement=statement, dry_run=args.dry_run)
+    for line in report.lines:
+        print(line.describe())
+    verb = "would be added" if args.dry_run else "added"
+    print(
+        f"{report.added} {verb}, {report.skipped} skipped, {report.rejected} rejected",
+        file=sys.stderr,
+    )
+    return 1 if report.rejected and not args.dry_run else 0
+
+
+def cmd_recount(args: argparse.Namespace) -> int:
+    _setup_django()
+    from undersigned.signatures.services import counters_recount
+
+    statement = _statement_or_exit(args.slug) if args.slug else None
+    rows = counters_recount(statement=statement)
+    print(f"counters rebuilt: {rows} rows")
+    return 0
+
+
+def cmd_createorganizer(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.exceptions import ValidationError
+
+    from undersigned.core.accounts import organizer_create
+
+    password = os.environ.get("UNDERSIGNED_ORGANIZER_PASSWORD") or None
+    try:
+        user, password = organizer_create(email=args.email, password=password)
+    except ValidationError as exc:
+        print("error: " + " ".join(exc.messages), file=sys.stderr)
+        return 2
+    print(f"organizer: {user.email}")
+    print(f"password:  {password}")
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["undersigned manage", *args.rest])
+    return 0
+
+
+# --- the parser -------------------------------------------------------------------------------
+
+
+def _server_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per server process")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="undersigned",
+        description="Publish joint statements and collect verified signatures.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="migrate, then run the web server and mail worker")
+    _server_options(serve)
+    serve.set_defaults(func=cmd_serve)
+
+    demo = commands.add_parser("demo", help="load the demo statement and organizer, then serve")
+    _server_options(demo)
+    demo.add_argument("--no-serve", action="store_true", help="load the demo and exit")
+    demo.set_defaults(func=cmd_demo)
+
+    statement = commands.add_parser("statement", help="manage statements")
+    statement_commands = statement.add_subparsers(dest="statement_command", required=True)
+    add = statement_commands.add_parser(
+        "add", help="add a statement from Markdown: the first heading is its title"
+    )
+    add.add_argument("file")
+    add.add_argument("--language", required=True, help="language code of the text, e.g. en")
+    add.add_argument("--slug", help="the address (default: made from the title)")
+    add.add_argument("--publish", action="store_true", help="publish it at once")
+    add.set_defaults(func=cmd_statement_add)
+
+    signatures = commands.add_parser("signatures", help="export and import signatures")
+    signature_commands = signatures.add_subparsers(dest="signatures_command", required=True)
+    export = signature_commands.add_parser("export", help="stream all signatures of a statement")
+    export.add_argument("slug")
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.add_argument(
+        "--status",
+        choices=["pending", "awaiting_approval", "verified", "rejected", "withdrawn"],
+        help="only this status (default: all)",
+    )
+    export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    export.set_defaults(func=cmd_signatures_export)
+    imp = signature_commands.add_parser(
+        "import", help="import signatures received by email or on paper, from CSV"
+    )
+    imp.add_argument("slug")
+    imp.add_argument("file")
+    imp.add_argument("--dry-run", action="store_true", help="report line by line, save nothing")
+    imp.set_defaults(func=cmd_signatures_import)
+
+    recount = commands.add_parser("recount", help="rebuild the signature counters exactly")
+    recount.add_argument("slug", nargs="?", help="one statement (default: all)")
+    recount.set_defaults(func=cmd_recount)
+
+    organizer = commands.add_parser("createorganizer", help="create an organizer account")
+    organizer.add_argument("email")
+    organizer.set_defaults(func=cmd_createorganizer)
+
+    manage = commands.add_parser("manage", help="run a Django management command")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

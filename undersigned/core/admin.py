@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from undersigned.core.models import AuditEntry
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["created", "actor_display", "action", "object_type", "object_id"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["action", "object_id"]
+    date_hierarchy = "created"
+    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+    list_select_related = ["actor"]
+    show_full_result_count = False
+
+    @admin.display(description="who")
+    def actor_display(self, entry: AuditEntry) -> str:
+        return str(entry.actor) if entry.actor else entry.actor_label
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

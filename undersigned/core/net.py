@@ -1,0 +1,45 @@
+"""Who is asking: the client's address, trusted only as far as our own proxies, and its hash."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def _parse(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(value.strip().strip("[]"))
+    except ValueError:
+        return None
+
+
+def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return any(address in network for network in settings.TRUSTED_PROXIES)
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client address. X-Forwarded-For is read only when the peer is a trusted proxy,
+    and then from the right: the first hop that is not one of ours is the client."""
+    peer = _parse(request.META.get("REMOTE_ADDR", "")) or ipaddress.ip_address("0.0.0.0")
+    if not _trusted(peer):
+        return str(peer)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    candidate = peer
+    for hop in reversed([part for part in forwarded.split(",") if part.strip()]):
+        address = _parse(hop)
+        if address is None:
+            break
+        candidate = address
+        if not _trusted(address):
+            break
+    return str(candidate)
+
+
+def ip_hash(ip: str) -> str:
+    """A keyed hash of the address: enough to rate-limit, useless to anyone without the key."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), b"ip:" + ip.encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]

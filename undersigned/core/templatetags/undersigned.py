@@ -1,0 +1,30 @@
+from django import template
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import translate_url
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context) -> list[dict]:
+    """Links to this page in every UI language, for a switcher that needs no JavaScript."""
+    request: HttpRequest | None = context.get("request")
+    path = request.get_full_path() if request else "/"
+    current = get_language()
+    return [
+        {
+            "code": code,
+            "name": name,
+            "url": translate_url(path, code),
+            "current": code == current,
+            "dir": "rtl" if code in settings.LANGUAGES_BIDI else "ltr",
+        }
+        for code, name in settings.LANGUAGES
+    ]
+
+
+@register.filter
+def text_direction(language: str) -> str:
+    return "rtl" if (language or "").split("-")[0] in settings.LANGUAGES_BIDI else "ltr"

@@ -1,0 +1,204 @@
+"""Export and import of signatures (the CLI's `signatures export` and `signatures import`)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_countries import countries
+
+from undersigned.core.audit import audit_record
+from undersigned.core.text import FORMULA_PREFIXES, clean_email, clean_line, normalize_email
+from undersigned.signatures.models import Signature
+from undersigned.signatures.selectors import EXPORT_COLUMNS, export_rows
+from undersigned.signatures.services import count_verified
+from undersigned.statements.models import Statement
+
+
+def _spreadsheet_safe(value: str) -> str:
+    # Defence in depth: input rules refuse such names, but a cell never starts a formula.
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def write_export(
+    out: TextIO, *, statement: Statement, fmt: str = "csv", status: str | None = None
+) -> int:
+    """Stream the signatures to `out` as CSV or as one JSON array. Returns the row count."""
+    rows = export_rows(statement=statement, status=status)
+    count = 0
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({key: _spreadsheet_safe(value) for key, value in row.items()})
+            count += 1
+        return count
+    out.write("[")
+    for row in rows:
+        out.write(",\n" if count else "\n")
+        out.write(json.dumps(row, ensure_ascii=False))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+# --- Import ----------------------------------------------------------------------------------
+
+_KINDS = {
+    "person": Signature.Kind.PERSON,
+    "individual": Signature.Kind.PERSON,
+    "organization": Signature.Kind.ORGANIZATION,
+    "organisation": Signature.Kind.ORGANIZATION,
+}
+
+
+@dataclass
+class ImportLine:
+    number: int
+    outcome: str  # "add", "skip" or "reject"
+    name: str
+    reason: str = ""
+
+    def describe(self) -> str:
+        text = (
+            f"line {self.number}: {self.outcome} {self.name!r}"
+            if self.name
+            else (f"line {self.number}: {self.outcome}")
+        )
+        return f"{text}: {self.reason}" if self.reason else text
+
+
+@dataclass
+class ImportReport:
+    lines: list[ImportLine] = field(default_factory=list)
+
+    def _count(self, outcome: str) -> int:
+        return sum(1 for line in self.lines if line.outcome == outcome)
+
+    @property
+    def added(self) -> int:
+        return self._count("add")
+
+    @property
+    def skipped(self) -> int:
+        return self._count("skip")
+
+    @property
+    def rejected(self) -> int:
+        return self._count("reject")
+
+
+def _country_code(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValidationError("country is missing")
+    code = countries.alpha2(value) or countries.by_name(value)
+    if not code:
+        raise ValidationError(f"unknown country {value!r}")
+    return code
+
+
+def _parse_row(row: dict[str, str]) -> dict:
+    get = {key.strip().lower(): (value or "") for key, value in row.items() if key}.get
+    kind = _KINDS.get(get("kind", "person").strip().lower() or "person")
+    if kind is None:
+        raise ValidationError(f"kind must be person or organization, not {get('kind')!r}")
+    email = get("email", "").strip()
+    show = get("show_name", "").strip().lower()
+    return {
+        "kind": kind,
+        "name": clean_line(get("name", "")),
+        "country": _country_code(get("country", "")),
+        "affiliation": clean_line(get("affiliation", ""), required=False),
+        "city": clean_line(get("city", ""), required=False),
+        "email": clean_email(email) if email else "",
+        "show_name": show not in {"0", "false", "no", "n"},
+    }
+
+
+def _duplicate_reason(statement: Statement, data: dict, seen: set[str]) -> str:
+    if data["email"]:
+        key = normalize_email(data["email"])
+        if key in seen:
+            return "same email earlier in the file"
+        if Signature.objects.filter(statement=statement, email_normalized=key).exists():
+            return "this email has already signed"
+        seen.add(key)
+        return ""
+    key = f"{data['kind']}|{data['country']}|{data['name'].casefold()}"
+    if key in seen:
+        return "same name and country earlier in the file"
+    seen.add(key)
+    if (
+        Signature.objects.filter(
+            statement=statement,
+            kind=data["kind"],
+            country=data["country"],
+            name__iexact=data["name"],
+        )
+        .exclude(status=Signature.Status.WITHDRAWN)
+        .exists()
+    ):
+        return "same name and country already signed"
+    return ""
+
+
+def import_csv(
+    handle: Iterable[str], *, statement: Statement, dry_run: bool = False, actor_label: str = "cli"
+) -> ImportReport:
+    """Import signatures received on paper or by email: counted at once, marked as imported.
+
+    Columns: name, kind (person or organization), country (code or English name),
+    affiliation, city, email (optional), show_name (optional, default yes). Every line
+    is reported as added, skipped (a duplicate) or rejected (with the reason)."""
+    report = ImportReport()
+    reader = csv.DictReader(handle)
+    if not reader.fieldnames or "name" not in [f.strip().lower() for f in reader.fieldnames]:
+        report.lines.append(ImportLine(1, "reject", "", "the header must name a 'name' column"))
+        return report
+    seen: set[str] = set()
+    with transaction.atomic():
+        for row in reader:
+            number = reader.line_num
+            try:
+                data = _parse_row(row)
+            except ValidationError as exc:
+                name = (row.get("name") or "").strip()[:60]
+                report.lines.append(ImportLine(number, "reject", name, " ".join(exc.messages)))
+                continue
+            reason = _duplicate_reason(statement, data, seen)
+            if reason:
+                report.lines.append(ImportLine(number, "skip", data["name"], reason))
+                continue
+            report.lines.append(ImportLine(number, "add", data["name"]))
+            if dry_run:
+                continue
+            try:
+                with transaction.atomic():
+                    signature = Signature.objects.create(
+                        statement=statement,
+                        email_normalized=normalize_email(data["email"]) if data["email"] else None,
+                        status=Signature.Status.VERIFIED,
+                        source=Signature.Source.IMPORT,
+                        verified_at=timezone.now(),
+                        **data,
+                    )
+            except IntegrityError:
+                report.lines[-1] = ImportLine(
+                    number, "skip", data["name"], "this email has already signed"
+                )
+                continue
+            count_verified(signature, +1)
+            audit_record(
+                action="signature.import",
+                target=signature,
+                actor_label=actor_label,
+                data={"line": number},
+            )
+    return report

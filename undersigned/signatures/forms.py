@@ -1,0 +1,87 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from undersigned.core.text import NAME_MAX_LENGTH, clean_email, clean_line
+from undersigned.signatures.models import Signature
+
+
+class SignForm(forms.Form):
+    """The public sign form. Its HTML field names are part of the public interface."""
+
+    kind = forms.ChoiceField(
+        label=_("I sign as"),
+        choices=[
+            (Signature.Kind.PERSON, _("an individual")),
+            (Signature.Kind.ORGANIZATION, _("an organization")),
+        ],
+        initial=Signature.Kind.PERSON,
+        widget=forms.RadioSelect,
+    )
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=NAME_MAX_LENGTH * 2,
+        help_text=_("Your full name, or the name of your organization."),
+        widget=forms.TextInput(attrs={"autocomplete": "name", "dir": "auto"}),
+    )
+    email = forms.CharField(
+        label=_("Email"),
+        max_length=320,
+        help_text=_("Only to confirm your signature. Never shown or shared."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "dir": "ltr"}),
+    )
+    country = forms.ChoiceField(label=_("Country"))
+    affiliation = forms.CharField(
+        label=_("Affiliation"),
+        required=False,
+        max_length=NAME_MAX_LENGTH * 2,
+        help_text=_('Optional, e.g. "member of …" or your organization\'s network.'),
+        widget=forms.TextInput(attrs={"dir": "auto"}),
+    )
+    city = forms.CharField(
+        label=_("City"),
+        required=False,
+        max_length=NAME_MAX_LENGTH * 2,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2", "dir": "auto"}),
+    )
+    show_name = forms.BooleanField(
+        label=_("Show my name in the public list of signatories"),
+        required=False,
+        initial=True,
+        help_text=_("If unchecked, your signature is counted but your name is not listed."),
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "I agree that my name, country and the details above are stored to count and, "
+            "if I chose so, list my signature, and that my email is used only to confirm it."
+        ),
+        required=True,
+        error_messages={"required": _("Please agree to the processing of your data to sign.")},
+    )
+    # The honeypot: hidden from people by CSS, filled in by naive bots.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Country names in the page's language, sorted for it.
+        self.fields["country"].choices = [("", _("Choose a country"))] + list(countries)
+
+    def clean_name(self) -> str:
+        return clean_line(self.cleaned_data["name"])
+
+    def clean_affiliation(self) -> str:
+        return clean_line(self.cleaned_data["affiliation"], required=False)
+
+    def clean_city(self) -> str:
+        return clean_line(self.cleaned_data["city"], required=False)
+
+    def clean_email(self) -> str:
+        return clean_email(self.cleaned_data["email"])
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.data.get("website"))

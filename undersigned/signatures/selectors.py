@@ -1,0 +1,211 @@
+"""Reads of signatures. Nothing here counts or offsets over the signatures table."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django_countries import countries
+
+from undersigned.signatures.models import Signature, SignatureCounter
+from undersigned.statements.models import Statement
+
+
+@dataclass(frozen=True)
+class CountryCount:
+    code: str
+    name: str
+    verified: int
+    organizations: int
+    people: int
+    unlisted: int
+
+
+@dataclass(frozen=True)
+class StatementCounts:
+    verified: int = 0
+    organizations: int = 0
+    people: int = 0
+    by_country: list[CountryCount] = field(default_factory=list)
+
+    def as_mapping(self) -> dict[str, int]:
+        return {row.code: row.verified for row in self.by_country}
+
+
+def statement_counts(*, statement: Statement) -> StatementCounts:
+    """Counts of verified signatures, from the counters (a few rows per country)."""
+    grouped: dict[str, dict[str, int]] = {}
+    for row in SignatureCounter.objects.filter(statement=statement).values_list(
+        "country", "kind", "verified", "listed"
+    ):
+        country, kind, verified, listed = row
+        bucket = grouped.setdefault(country, {"organization": 0, "person": 0, "listed": 0})
+        bucket[kind] += verified
+        bucket["listed"] += listed
+    rows = [
+        CountryCount(
+            code=code,
+            name=str(countries.name(code) or code),
+            verified=bucket["organization"] + bucket["person"],
+            organizations=bucket["organization"],
+            people=bucket["person"],
+            unlisted=bucket["organization"] + bucket["person"] - bucket["listed"],
+        )
+        for code, bucket in grouped.items()
+        if bucket["organization"] + bucket["person"] > 0
+    ]
+    rows.sort(key=lambda row: (-row.verified, row.name))
+    return StatementCounts(
+        verified=sum(row.verified for row in rows),
+        organizations=sum(row.organizations for row in rows),
+        people=sum(row.people for row in rows),
+        by_country=rows,
+    )
+
+
+# --- The public list, keyset-paginated over (kind, country, id) -------------------------------
+
+_CURSOR = re.compile(r"^(organization|person)\.([A-Z]{2})\.(\d{1,19})$")
+
+
+@dataclass(frozen=True)
+class Cursor:
+    kind: str
+    country: str
+    pk: int
+
+    def encode(self) -> str:
+        return f"{self.kind}.{self.country}.{self.pk}"
+
+    @classmethod
+    def decode(cls, value: str | None) -> Cursor | None:
+        match = _CURSOR.match(value or "")
+        if not match:
+            return None
+        return cls(kind=match.group(1), country=match.group(2), pk=int(match.group(3)))
+
+    @classmethod
+    def of(cls, signature: Signature) -> Cursor:
+        return cls(kind=signature.kind, country=str(signature.country), pk=signature.pk)
+
+
+@dataclass(frozen=True)
+class SignatoryGroup:
+    kind: str
+    country: str
+    country_name: str
+    signatures: list[Signature]
+
+
+@dataclass(frozen=True)
+class SignatoryPage:
+    groups: list[SignatoryGroup]
+    next_cursor: str | None
+    previous_cursor: str | None
+    is_first: bool
+
+
+def _after(cursor: Cursor) -> Q:
+    return (
+        Q(kind__gt=cursor.kind)
+        | Q(kind=cursor.kind, country__gt=cursor.country)
+        | Q(kind=cursor.kind, country=cursor.country, pk__gt=cursor.pk)
+    )
+
+
+def _before(cursor: Cursor) -> Q:
+    return (
+        Q(kind__lt=cursor.kind)
+        | Q(kind=cursor.kind, country__lt=cursor.country)
+        | Q(kind=cursor.kind, country=cursor.country, pk__lt=cursor.pk)
+    )
+
+
+def signatory_page(
+    *,
+    statement: Statement,
+    after: str | None = None,
+    before: str | None = None,
+    size: int = 100,
+) -> SignatoryPage:
+    """One page of the public list: organizations first, then people, grouped by country.
+
+    `after` and `before` are cursors from an earlier page; a malformed cursor is treated
+    as no cursor. Reads at most size + 1 rows through the partial index."""
+    listed = Signature.objects.filter(
+        statement=statement, status=Signature.Status.VERIFIED, show_name=True
+    ).only("pk", "kind", "name", "country", "affiliation", "city")
+    after_cursor, before_cursor = Cursor.decode(after), Cursor.decode(before)
+    if before_cursor and not after_cursor:
+        rows = list(
+            listed.filter(_before(before_cursor)).order_by("-kind", "-country", "-pk")[: size + 1]
+        )
+        has_more_before = len(rows) > size
+        rows = list(reversed(rows[:size]))
+        has_more_after = True
+    else:
+        query = listed.filter(_after(after_cursor)) if after_cursor else listed
+        rows = list(query.order_by("kind", "country", "pk")[: size + 1])
+        has_more_after = len(rows) > size
+        rows = rows[:size]
+        has_more_before = after_cursor is not None
+    groups: list[SignatoryGroup] = []
+    for signature in rows:
+        code = str(signature.country)
+        if not groups or groups[-1].kind != signature.kind or groups[-1].country != code:
+            groups.append(
+                SignatoryGroup(
+                    kind=signature.kind,
+                    country=code,
+                    country_name=str(countries.name(code) or code),
+                    signatures=[],
+                )
+            )
+        groups[-1].signatures.append(signature)
+    return SignatoryPage(
+        groups=groups,
+        next_cursor=Cursor.of(rows[-1]).encode() if rows and has_more_after else None,
+        previous_cursor=Cursor.of(rows[0]).encode() if rows and has_more_before else None,
+        is_first=not has_more_before,
+    )
+
+
+# --- Export ----------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = [
+    "name",
+    "kind",
+    "country",
+    "affiliation",
+    "city",
+    "email",
+    "status",
+    "source",
+    "created",
+    "verified_at",
+]
+
+
+def export_rows(
+    *, statement: Statement, status: str | None = None, chunk: int = 2000
+) -> Iterator[dict[str, str]]:
+    """Every signature of a statement as export rows, read in id order, chunk by chunk,
+    so memory stays flat however many there are."""
+    query = Signature.objects.filter(statement=statement)
+    if status:
+        query = query.filter(status=status)
+    query = query.order_by("pk").values_list("pk", *EXPORT_COLUMNS)
+    last = 0
+    while True:
+        batch = list(query.filter(pk__gt=last)[:chunk])
+        if not batch:
+            return
+        for pk, *values in batch:
+            row = dict(zip(EXPORT_COLUMNS, values, strict=True))
+            row["created"] = row["created"].isoformat() if row["created"] else ""
+            row["verified_at"] = row["verified_at"].isoformat() if row["verified_at"] else ""
+            row["country"] = str(row["country"] or "")
+            yield row
+            last = pk

@@ -1,0 +1,61 @@
+"""Mail to signers, sent by the task worker.
+
+The task carries the signature's id and the raw link token, never the address: the
+address is read when the mail is sent, so a signature withdrawn before then gets no mail
+and leaves no personal data in the task queue.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django_tasks import task
+
+from undersigned.signatures.models import Signature
+
+MAIL_VERIFY = "verify"
+MAIL_ALREADY_SIGNED = "already_signed"
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.BASE_URL}{path}"
+
+
+def build_signature_mail(*, signature: Signature, mail: str, token: str) -> EmailMessage:
+    from undersigned.signatures.services import language_for_mail, withdraw_token_for
+
+    language = language_for_mail(signature.language)
+    with translation.override(language):
+        context = {
+            "signature": signature,
+            "statement": signature.statement,
+            "confirm_url": absolute_url(reverse("signatures:confirm", args=[token]))
+            if token
+            else "",
+            "withdraw_url": absolute_url(
+                reverse("signatures:withdraw", args=[withdraw_token_for(signature)])
+            ),
+            "statement_url": absolute_url(signature.statement.get_absolute_url()),
+            "days": settings.VERIFICATION_TOKEN_DAYS,
+        }
+        subject = render_to_string(f"signatures/mail/{mail}_subject.txt", context)
+        body = render_to_string(f"signatures/mail/{mail}.txt", context)
+    message = EmailMessage(
+        subject=" ".join(subject.split()),
+        body=body,
+        to=[signature.email],
+        headers={"Content-Language": language, "Auto-Submitted": "auto-generated"},
+    )
+    return message
+
+
+@task()
+def send_signature_mail(signature_id: int, mail: str, token: str) -> str:
+    signature = Signature.objects.select_related("statement").filter(pk=signature_id).first()
+    if signature is None or not signature.email:
+        return "skipped: signature gone or withdrawn"
+    build_signature_mail(signature=signature, mail=mail, token=token).send()
+    return "sent"

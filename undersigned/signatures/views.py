@@ -1,0 +1,94 @@
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.views.decorators.http import require_http_methods, require_POST
+
+from undersigned.signatures import selectors, services
+from undersigned.signatures.forms import SignForm
+from undersigned.statements.models import Statement
+from undersigned.statements.selectors import statement_get_public, statement_get_visible
+
+
+def render_statement_page(
+    request: HttpRequest, statement: Statement, form: SignForm, status: int = 200
+) -> HttpResponse:
+    page = selectors.signatory_page(
+        statement=statement,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        size=settings.SIGNATORY_PAGE_SIZE,
+    )
+    context = {
+        "statement": statement,
+        "counts": selectors.statement_counts(statement=statement),
+        "page": page,
+        "form": form,
+    }
+    return render(request, "statements/detail.html", context, status=status)
+
+
+@require_POST
+def sign(request: HttpRequest, slug: str) -> HttpResponse:
+    statement = statement_get_visible(slug=slug, user=request.user)
+    form = SignForm(request.POST)
+    if not form.is_valid():
+        return render_statement_page(request, statement, form, status=400)
+    if form.is_bot:
+        # Looks like success, stores and sends nothing.
+        return redirect("signatures:signed", slug=statement.slug)
+    data = form.cleaned_data
+    try:
+        services.signature_submit(
+            statement=statement,
+            kind=data["kind"],
+            name=data["name"],
+            email=data["email"],
+            country=data["country"],
+            affiliation=data["affiliation"],
+            city=data["city"],
+            show_name=data["show_name"],
+            language=get_language() or settings.LANGUAGE_CODE,
+            client_ip=request.client_ip,
+        )
+    except services.RateLimited:
+        return render(request, "signatures/rate_limited.html", {"statement": statement}, status=429)
+    except services.SigningError:
+        return render(request, "signatures/closed.html", {"statement": statement}, status=409)
+    return redirect("signatures:signed", slug=statement.slug)
+
+
+def signed(request: HttpRequest, slug: str) -> HttpResponse:
+    statement = statement_get_public(slug=slug)
+    return render(
+        request,
+        "signatures/check_email.html",
+        {"statement": statement, "days": settings.VERIFICATION_TOKEN_DAYS},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button and changes nothing (mail scanners prefetch links); POST confirms."""
+    if request.method == "GET":
+        signature = services.signature_for_confirm_token(token=token)
+        if signature is None:
+            return render(request, "signatures/link_dead.html", status=404)
+        return render(request, "signatures/confirm.html", {"signature": signature})
+    signature = services.signature_confirm(token=token)
+    if signature is None:
+        return render(request, "signatures/link_dead.html", status=404)
+    return render(request, "signatures/confirmed.html", {"signature": signature})
+
+
+@require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "GET":
+        signature = services.signature_for_withdraw_token(token=token)
+        if signature is None:
+            return render(request, "signatures/link_dead.html", status=404)
+        return render(request, "signatures/withdraw.html", {"signature": signature})
+    signature = services.signature_withdraw(token=token)
+    if signature is None:
+        return render(request, "signatures/link_dead.html", status=404)
+    return render(request, "signatures/withdrawn.html", {"statement": signature.statement})
