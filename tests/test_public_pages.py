@@ -1,0 +1,134 @@
+"""Public pages and the JSON API: what they show, and what they never run or reveal."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from undersigned.signatures.models import Signature
+from undersigned.signatures.services import count_verified
+from tests.conftest import link_from, sign
+
+
+def _verified(statement, n: int, *, kind: str = "person", country: str = "FR", prefix="P"):
+    for index in range(n):
+        signature = Signature.objects.create(
+            statement=statement,
+            kind=kind,
+            name=f"{prefix}{index:03d}",
+            email=f"{prefix.lower()}{index}@example.org",
+            email_normalized=f"{prefix.lower()}{index}@example.org",
+            country=country,
+            status=Signature.Status.VERIFIED,
+        )
+        count_verified(signature, +1)
+
+
+def test_healthz_answers_ok_without_touching_the_database(client, db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+
+
+def test_api_gives_public_counts(client, statement):
+    _verified(statement, 2, country="AM")
+    _verified(statement, 1, kind="organization", country="GR", prefix="O")
+    data = client.get(f"/api/v1/statements/{statement.slug}").json()
+    assert data["slug"] == "water"
+    assert data["title"] == "Water Knows No Borders"
+    assert data["language"] == "en"
+    assert data["signatures"] == {
+        "verified": 3,
+        "organizations": 1,
+        "by_country": {"AM": 2, "GR": 1},
+    }
+
+
+def test_api_unknown_slug_is_404(client, db):
+    response = client.get("/api/v1/statements/nothing-here")
+    assert response.status_code == 404
+    assert response.json() == {"error": "not found"}
+
+
+def test_email_never_appears_on_public_pages_or_in_the_api(client, statement, deliver_mail):
+    sign(client, statement, email="secret.signer@example.org")
+    client.post(link_from(deliver_mail()[0], "confirm"))
+    for path in [f"/en/s/{statement.slug}/", f"/api/v1/statements/{statement.slug}", "/en/"]:
+        assert "secret.signer" not in client.get(path).content.decode()
+
+
+def test_list_shows_organizations_first_then_people_grouped_by_country(client, statement):
+    _verified(statement, 1, country="TR", prefix="Person-TR-")
+    _verified(statement, 1, kind="organization", country="GR", prefix="Org-GR-")
+    _verified(statement, 1, country="AM", prefix="Person-AM-")
+    page = client.get(f"/en/s/{statement.slug}/").content.decode()
+    page = page[page.index('id="signatories"') :]
+    order = [page.index(name) for name in ["Org-GR-000", "Person-AM-000", "Person-TR-000"]]
+    assert order == sorted(order)
+    assert page.index("Armenia") < page.index("Person-AM-000") < page.index("Türkiye")
+
+
+def test_keyset_pages_cover_the_list_once_without_offset_or_count(client, statement, settings):
+    settings.SIGNATORY_PAGE_SIZE = 7
+    _verified(statement, 10, country="DE", prefix="D")
+    _verified(statement, 6, kind="organization", country="ES", prefix="E")
+    seen, url = [], f"/en/s/{statement.slug}/"
+    while url:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        sql = " ".join(query["sql"].upper() for query in queries.captured_queries)
+        assert "OFFSET" not in sql
+        assert "COUNT(" not in sql
+        page = response.context["page"]
+        seen += [s.name for group in page.groups for s in group.signatures]
+        url = f"/en/s/{statement.slug}/?after={page.next_cursor}" if page.next_cursor else None
+    assert seen == [f"E{i:03d}" for i in range(6)] + [f"D{i:03d}" for i in range(10)]
+
+
+def test_previous_page_link_goes_back(client, statement, settings):
+    settings.SIGNATORY_PAGE_SIZE = 3
+    _verified(statement, 7, country="IT", prefix="I")
+    first = client.get(f"/en/s/{statement.slug}/").context["page"]
+    second = client.get(f"/en/s/{statement.slug}/?after={first.next_cursor}").context["page"]
+    back = client.get(f"/en/s/{statement.slug}/?before={second.previous_cursor}").context["page"]
+    names = [s.name for group in back.groups for s in group.signatures]
+    assert names == ["I000", "I001", "I002"]
+    assert back.is_first
+
+
+def test_country_names_follow_the_page_language(client, statement):
+    response = client.get(f"/de/s/{statement.slug}/")
+    assert "Deutschland" in response.content.decode()
+
+
+@pytest.mark.parametrize("language", ["ar", "fa"])
+def test_right_to_left_languages_set_dir_rtl(client, statement, language):
+    page = client.get(f"/{language}/s/{statement.slug}/").content.decode()
+    assert f'<html lang="{language}" dir="rtl">' in page
+
+
+def test_statement_text_carries_its_own_language_and_direction(client, db):
+    from undersigned.statements.services import statement_create, statement_publish
+
+    statement = statement_create(title="بيان", body="نص", language="ar", slug="bayan")
+    statement_publish(statement=statement)
+    page = client.get("/en/s/bayan/").content.decode()
+    assert '<article class="statement" lang="ar" dir="rtl">' in page
+
+
+def test_pages_send_a_strict_content_security_policy(client, statement):
+    response = client.get(f"/en/s/{statement.slug}/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert response["Referrer-Policy"] == "no-referrer"
+
+
+def test_pages_have_no_inline_script(client, statement):
+    page = client.get(f"/en/s/{statement.slug}/").content.decode()
+    assert "<script" not in page
+
+
+def test_outbox_page_is_hidden_outside_development_mode(client, db, settings):
+    settings.DEV_MODE = False
+    assert client.get("/en/dev/outbox/").status_code == 404
