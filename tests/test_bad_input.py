@@ -2,8 +2,8 @@
 
 import pytest
 
-from undersigned.signatures.models import Signature
 from tests.conftest import sign
+from undersigned.signatures.models import Signature
 
 
 def _refused(response, message: str) -> None:

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from undersigned.signatures.models import Signature
 from tests.conftest import SIGN_FIELDS
+from undersigned.signatures.models import Signature
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,9 +4,9 @@ import ipaddress
 
 from django.test import RequestFactory
 
+from tests.conftest import SIGN_FIELDS
 from undersigned.core.net import client_ip, ip_hash
 from undersigned.signatures.models import Signature
-from tests.conftest import SIGN_FIELDS
 
 
 def _request(peer: str, forwarded: str | None = None):

@@ -4,9 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.conftest import link_from, sign
 from undersigned.signatures.models import Signature
 from undersigned.signatures.services import count_verified
-from tests.conftest import link_from, sign
 
 
 def _verified(statement, n: int, *, kind: str = "person", country: str = "FR", prefix="P"):

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from tests.conftest import link_from, sign
 from undersigned.core.models import AuditEntry
 from undersigned.signatures.models import Signature, SignatureCounter
-from tests.conftest import link_from, sign
 
 
 def _verified_count(client, statement) -> int:
