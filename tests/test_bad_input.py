@@ -128,3 +128,31 @@ def test_honeypot_submission_stores_and_sends_nothing(client, statement, deliver
     assert response.status_code == 302
     assert Signature.objects.count() == 0
     assert deliver_mail() == []
+
+
+def test_locked_database_gives_try_again_page_not_acknowledgement(client, statement, monkeypatch):
+    from django.db import OperationalError
+
+    from undersigned.signatures import services
+
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "signature_submit", locked)
+    response = sign(client, statement)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "try again" in response.content.decode().lower()
+    assert Signature.objects.count() == 0
+
+
+def test_full_disk_gives_try_again_page(client, statement, monkeypatch):
+    import errno
+
+    from undersigned.signatures import services
+
+    def full(**kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(services, "signature_submit", full)
+    assert sign(client, statement).status_code == 503

@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "undersigned.core.middleware.ClientIPMiddleware",
+    "undersigned.core.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "undersigned.urls"

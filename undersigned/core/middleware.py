@@ -1,8 +1,13 @@
+import logging
 from collections.abc import Callable
 
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from undersigned.core.net import client_ip
+
+logger = logging.getLogger(__name__)
 
 
 class ClientIPMiddleware:
@@ -15,3 +20,22 @@ class ClientIPMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.client_ip = client_ip(request)
         return self.get_response(request)
+
+
+class DatabaseBusyMiddleware:
+    """A locked database or a full disk gives a clear "try again" page (503), and since
+    the transaction did not commit, nothing was acknowledged."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | OSError):
+            return None
+        logger.warning("database unavailable: %s", exception.__class__.__name__)
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = "5"
+        return response
