@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,17 +40,6 @@ class Statement(models.Model):
     @property
     def is_signable(self) -> bool:
         return self.status == self.Status.PUBLISHED
-
-    @property
-    def text_direction(self) -> str:
-        return "rtl" if self.language in settings.LANGUAGES_BIDI else "ltr"
-
-    @property
-    def language_name(self) -> str:
-        try:
-            return get_language_info(self.language)["name_local"]
-        except KeyError:
-            return self.language
 
     def get_absolute_url(self) -> str:
         return reverse("statements:detail", kwargs={"slug": self.slug})

@@ -19,7 +19,7 @@ def language_links(context) -> list[dict]:
             "name": name,
             "url": translate_url(path, code),
             "current": code == current,
-            "dir": "rtl" if code in settings.LANGUAGES_BIDI else "ltr",
+            "dir": text_direction(code),
         }
         for code, name in settings.LANGUAGES
     ]
