@@ -1,9 +1,60 @@
+from functools import lru_cache
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.utils import translation
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from undersigned.core.text import NAME_MAX_LENGTH, clean_email, clean_line
 from undersigned.signatures.models import Signature
+
+
+@lru_cache(maxsize=64)
+def _country_options(language: str) -> str:
+    """All <option>s, escaped once per language, sorted by the names in that language."""
+    with translation.override(language):
+        options = [format_html('<option value="">{}</option>', _("Choose a country"))]
+        options += [
+            format_html('<option value="{}">{}</option>', code, name) for code, name in countries
+        ]
+    return "".join(options)
+
+
+class CountrySelect(forms.Select):
+    """The country <select>, rendered from a per-language cache: Django's per-option
+    templates would cost more than the rest of the statement page together."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        options = _country_options(translation.get_language() or "en")
+        code = str(value or "")
+        if code in countries:
+            options = options.replace(f'value="{code}">', f'value="{code}" selected>', 1)
+        final = flatatt(self.build_attrs(self.attrs, attrs))
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            final,
+            mark_safe(options),  # noqa: S308 - built from format_html above
+        )
+
+
+class CountryField(forms.CharField):
+    """An ISO 3166-1 alpha-2 code, checked against django-countries' list."""
+
+    widget = CountrySelect
+    default_error_messages = {"invalid_choice": _("Select a valid choice.")}
+
+    def to_python(self, value):
+        return super().to_python(value).strip().upper()
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if value and value not in countries:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
 
 
 class SignForm(forms.Form):
@@ -30,7 +81,7 @@ class SignForm(forms.Form):
         help_text=_("Only to confirm your signature. Never shown or shared."),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "dir": "ltr"}),
     )
-    country = forms.ChoiceField(label=_("Country"))
+    country = CountryField(label=_("Country"))
     affiliation = forms.CharField(
         label=_("Affiliation"),
         required=False,
@@ -64,11 +115,6 @@ class SignForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        # Country names in the page's language, sorted for it.
-        self.fields["country"].choices = [("", _("Choose a country"))] + list(countries)
 
     def clean_name(self) -> str:
         return clean_line(self.cleaned_data["name"])

@@ -13,11 +13,15 @@ def language_links(context) -> list[dict]:
     request: HttpRequest | None = context.get("request")
     path = request.get_full_path() if request else "/"
     current = get_language()
+    # Our paths are not translated, only prefixed: swap the prefix instead of resolving
+    # the path a dozen times. Pages outside the prefixed tree go through translate_url.
+    prefix = f"/{current}/"
+    rest = path[len(prefix) :] if path.startswith(prefix) else None
     return [
         {
             "code": code,
             "name": name,
-            "url": translate_url(path, code),
+            "url": f"/{code}/{rest}" if rest is not None else translate_url(path, code),
             "current": code == current,
             "dir": text_direction(code),
         }
