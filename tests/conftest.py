@@ -11,6 +11,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from undersigned.core.accounts import organizer_create
+from undersigned.signatures import writer
 from undersigned.statements.services import statement_create, statement_publish
 
 SIGN_FIELDS = {
@@ -26,10 +27,19 @@ SIGN_FIELDS = {
 
 
 @pytest.fixture(autouse=True)
+def _stop_signature_writer():
+    yield
+    # A writer thread keeps a connection open; the test database must be free to drop.
+    writer.shutdown()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_outbox(settings, tmp_path):
     settings.OUTBOX_DIR = tmp_path / "outbox"
     settings.RATE_LIMIT_SIGNS = 1000
     settings.LANGUAGE_CODE = "en"
+    # Inline writes see the test's own transaction; tests of group commit turn it on.
+    settings.SIGNATURE_GROUP_COMMIT = False
 
 
 @pytest.fixture

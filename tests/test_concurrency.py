@@ -10,8 +10,10 @@ from tests.conftest import SIGN_FIELDS
 from undersigned.signatures.models import Signature
 
 
+@pytest.mark.parametrize("group_commit", [False, True], ids=["inline", "group-commit"])
 @pytest.mark.django_db(transaction=True)
-def test_parallel_submissions_with_one_email_make_one_signature(statement):
+def test_parallel_submissions_with_one_email_make_one_signature(statement, settings, group_commit):
+    settings.SIGNATURE_GROUP_COMMIT = group_commit
     barrier = threading.Barrier(20)
     codes: list[int] = []
     lock = threading.Lock()

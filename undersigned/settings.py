@@ -157,6 +157,9 @@ VERIFICATION_MAX_MAILS = env_int("UNDERSIGNED_VERIFICATION_MAX_MAILS", 3, minimu
 VERIFICATION_RESEND_MINUTES = env_int("UNDERSIGNED_VERIFICATION_RESEND_MINUTES", 10, minimum=0)
 RATE_LIMIT_SIGNS = env_int("UNDERSIGNED_RATE_LIMIT_SIGNS", 10, minimum=0)  # 0 disables it
 RATE_LIMIT_WINDOW_SECONDS = env_int("UNDERSIGNED_RATE_LIMIT_WINDOW", 3600, minimum=1)
+# One writer thread per process commits concurrent signatures together (group commit).
+SIGNATURE_GROUP_COMMIT = env_bool("UNDERSIGNED_GROUP_COMMIT", True)
+SIGNATURE_BATCH_MAX = env_int("UNDERSIGNED_SIGNATURE_BATCH_MAX", 256, minimum=1)
 SIGNATORY_PAGE_SIZE = env_int("UNDERSIGNED_SIGNATORY_PAGE_SIZE", 100, minimum=1)
 
 # --- Internationalization -------------------------------------------------------------------

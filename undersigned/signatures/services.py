@@ -27,6 +27,7 @@ from django.utils import timezone
 from undersigned.core.audit import audit_record
 from undersigned.core.net import ip_hash
 from undersigned.core.text import normalize_email
+from undersigned.signatures import writer
 from undersigned.signatures.models import Signature, SignatureCounter
 from undersigned.signatures.tasks import MAIL_ALREADY_SIGNED, MAIL_VERIFY, send_signature_mail
 from undersigned.statements.models import Statement
@@ -50,10 +51,6 @@ class SubmitResult:
     signature: Signature
     created: bool
     mailed: bool
-
-
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def language_for_mail(language: str) -> str:
@@ -106,7 +103,7 @@ def _queue_mail(signature: Signature, mail: str, now) -> None:
     update = ["mails_sent", "last_mail_at"]
     if mail == MAIL_VERIFY:
         token = secrets.token_urlsafe(32)
-        signature.token_hash = _hash_token(token)
+        signature.token_hash = writer.hash_token(token)
         signature.token_expires = now + timedelta(days=settings.VERIFICATION_TOKEN_DAYS)
         update += ["token_hash", "token_expires"]
     signature.mails_sent += 1
@@ -123,20 +120,20 @@ _STILL_SIGNED = {
 }
 
 
-def _check_rate(*, statement: Statement, client_hash: str, now) -> None:
-    limit = settings.RATE_LIMIT_SIGNS
-    if not limit:
-        return
-    since = now - timedelta(seconds=settings.RATE_LIMIT_WINDOW_SECONDS)
-    # Bounded by the limit: this never counts more than `limit` index entries.
-    recent = Signature.objects.filter(
-        statement=statement, ip_hash=client_hash, created__gte=since
-    ).values("pk")[:limit]
-    if len(recent) >= limit:
-        raise RateLimited()
+def resubmit(signature: Signature, now) -> bool:
+    """Someone submitted an email that has signed already. Its owner gets a new link (still
+    pending) or a reminder (already counted), within the resend limits; nothing else
+    changes. Returns whether a mail was queued. Runs inside the caller's transaction."""
+    mailed = signature.status in _STILL_SIGNED and _can_mail(signature, now)
+    if mailed:
+        pending = signature.status == Signature.Status.PENDING
+        _queue_mail(signature, MAIL_VERIFY if pending else MAIL_ALREADY_SIGNED, now)
+    audit_record(
+        action="signature.resubmit", target=signature, actor_label="signer", data={"mailed": mailed}
+    )
+    return mailed
 
 
-@transaction.atomic
 def signature_submit(
     *,
     statement: Statement,
@@ -152,60 +149,30 @@ def signature_submit(
 ) -> SubmitResult:
     """Take a signature from the public form. Values must already be validated.
 
-    A second submission with the same email creates nothing: the owner of the address
-    gets a new confirmation link (if still pending) or a reminder (if already counted),
-    within the resend limits.
+    Returns once the signature and its confirmation mail are durably committed (see
+    writer.py: concurrent submissions share one transaction). A second submission with
+    the same email creates nothing: see `resubmit`. Raises RateLimited or SigningError.
     """
     if not statement.is_signable:
         raise SigningError("closed")
-    now = timezone.now()
-    client_hash = ip_hash(client_ip) if client_ip else ""
-    if client_hash:
-        _check_rate(statement=statement, client_hash=client_hash, now=now)
-    normalized = normalize_email(email)
-    try:
-        with transaction.atomic():
-            signature = Signature.objects.create(
-                statement=statement,
-                kind=kind,
-                name=name,
-                email=email,
-                email_normalized=normalized,
-                country=country,
-                affiliation=affiliation,
-                city=city,
-                show_name=show_name,
-                language=language,
-                ip_hash=client_hash,
-            )
-    except IntegrityError:
-        existing = (
-            Signature.objects.select_for_update()
-            .filter(statement=statement, email_normalized=normalized)
-            .first()
+    outcome = writer.submit(
+        writer.SignRequest(
+            statement_id=statement.pk,
+            kind=kind,
+            name=name,
+            email=email,
+            email_normalized=normalize_email(email),
+            country=country,
+            affiliation=affiliation,
+            city=city,
+            show_name=show_name,
+            language=language,
+            ip_hash=ip_hash(client_ip) if client_ip else "",
         )
-        if existing is None:  # pragma: no cover - the row that clashed was withdrawn meanwhile
-            raise SigningError("retry") from None
-        mailed = False
-        if existing.status in _STILL_SIGNED and _can_mail(existing, now):
-            pending = existing.status == Signature.Status.PENDING
-            _queue_mail(existing, MAIL_VERIFY if pending else MAIL_ALREADY_SIGNED, now)
-            mailed = True
-        audit_record(
-            action="signature.resubmit",
-            target=existing,
-            actor_label="signer",
-            data={"mailed": mailed},
-        )
-        return SubmitResult(signature=existing, created=False, mailed=mailed)
-    _queue_mail(signature, MAIL_VERIFY, now)
-    audit_record(
-        action="signature.submit",
-        target=signature,
-        actor_label="signer",
-        data={"statement": statement.pk, "kind": kind, "country": country},
     )
-    return SubmitResult(signature=signature, created=True, mailed=True)
+    if isinstance(outcome, writer.Refused):
+        raise RateLimited() if outcome.code == "rate_limited" else SigningError(outcome.code)
+    return SubmitResult(signature=outcome.signature, created=outcome.created, mailed=outcome.mailed)
 
 
 def signature_for_confirm_token(*, token: str) -> Signature | None:
@@ -215,7 +182,7 @@ def signature_for_confirm_token(*, token: str) -> Signature | None:
         return None
     signature = (
         Signature.objects.select_related("statement")
-        .filter(token_hash=_hash_token(token), status=Signature.Status.PENDING)
+        .filter(token_hash=writer.hash_token(token), status=Signature.Status.PENDING)
         .first()
     )
     if signature is None or signature.token_expires is None:

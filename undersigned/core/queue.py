@@ -1,0 +1,40 @@
+"""Enqueue many task calls with one INSERT, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django_tasks.base import Task
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.compat import normalize_json
+from django_tasks_db.models import DBTaskResult, get_date_max
+
+
+def enqueue_many(task: Task, calls: Sequence[Sequence[Any]]) -> None:
+    """Queue `task(*args)` for each args in `calls`.
+
+    With the database backend the rows are written by one bulk INSERT in the current
+    transaction, exactly as `task.enqueue` would write them one by one (the backend's
+    pre_save handler, which bulk_create does not run, only fills `run_after`). Any other
+    backend gets ordinary enqueue calls."""
+    backend = task.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        for args in calls:
+            task.enqueue(*args)
+        return
+    run_after = task.run_after or get_date_max()
+    DBTaskResult.objects.bulk_create(
+        [
+            DBTaskResult(
+                id=backend._get_id(),
+                args_kwargs=normalize_json({"args": list(args), "kwargs": {}}),
+                priority=task.priority,
+                task_path=task.module_path,
+                queue_name=task.queue_name,
+                run_after=run_after,
+                backend_name=backend.alias,
+            )
+            for args in calls
+        ]
+    )

@@ -1,0 +1,310 @@
+"""Group commit for the signing path.
+
+Signing is a write, and the durable commit (fsync) costs more than everything else a
+signature needs. So one writer thread per process takes every submission waiting at that
+moment and writes them in a single transaction: one INSERT for the signatures, one for
+their queued mails, one for their audit entries, one commit. Each request thread waits
+until the batch holding its submission has committed, and only then answers: a signer is
+never told "check your email" for a signature that is not on disk.
+
+`write_batch` holds the logic and is also what runs inline (one submission, in the
+request's own transaction) when group commit is off, as in most tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import queue
+import secrets
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.utils import timezone
+
+from undersigned.core.models import AuditEntry
+from undersigned.core.queue import enqueue_many
+from undersigned.signatures.models import Signature
+from undersigned.signatures.tasks import MAIL_VERIFY, send_signature_mail
+from undersigned.statements.models import Statement
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SignRequest:
+    """A submission the view has validated, ready to be written."""
+
+    statement_id: int
+    kind: str
+    name: str
+    email: str
+    email_normalized: str
+    country: str
+    affiliation: str
+    city: str
+    show_name: bool
+    language: str
+    ip_hash: str
+
+
+@dataclass(frozen=True)
+class Written:
+    """What became of one submission: a new signature, or the one that already had
+    this email (`created` False)."""
+
+    signature: Signature
+    created: bool
+    mailed: bool
+
+
+class Refused(Exception):
+    """A submission the batch did not take; `code` is "closed" or "rate_limited"."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _rate_counts(requests: list[SignRequest], since: datetime) -> Counter:
+    """Recent signatures per (statement, address hash) for the addresses in this batch.
+    Each count is bounded: an address is refused once it reaches the limit."""
+    counts: Counter = Counter()
+    keys = {(r.statement_id, r.ip_hash) for r in requests if r.ip_hash}
+    for statement_id in {key[0] for key in keys}:
+        hashes = [key[1] for key in keys if key[0] == statement_id]
+        rows = Signature.objects.filter(
+            statement_id=statement_id, ip_hash__in=hashes, created__gte=since
+        ).values_list("ip_hash", flat=True)
+        for value in rows[: settings.RATE_LIMIT_SIGNS * len(hashes)]:
+            counts[(statement_id, value)] += 1
+    return counts
+
+
+def _existing(requests: list[SignRequest]) -> dict[tuple[int, str], Signature]:
+    found: dict[tuple[int, str], Signature] = {}
+    for statement_id in {r.statement_id for r in requests}:
+        emails = [r.email_normalized for r in requests if r.statement_id == statement_id]
+        query = Signature.objects.select_for_update().filter(
+            statement_id=statement_id, email_normalized__in=emails
+        )
+        for signature in query:
+            found[(statement_id, signature.email_normalized)] = signature
+    return found
+
+
+def _write(requests: list[SignRequest], now: datetime) -> list[Written | Refused]:
+    from undersigned.signatures.services import resubmit
+
+    signable = set(
+        Statement.objects.filter(
+            pk__in={r.statement_id for r in requests}, status=Statement.Status.PUBLISHED
+        ).values_list("pk", flat=True)
+    )
+    limit = settings.RATE_LIMIT_SIGNS
+    since = now - timedelta(seconds=settings.RATE_LIMIT_WINDOW_SECONDS)
+    rate = _rate_counts(requests, since) if limit else Counter()
+    existing = _existing(requests)
+    expires = now + timedelta(days=settings.VERIFICATION_TOKEN_DAYS)
+
+    outcomes: list[Written | Refused | None] = [None] * len(requests)
+    fresh: list[tuple[int, Signature, str]] = []  # (position, signature, raw token)
+    for position, request in enumerate(requests):
+        key = (request.statement_id, request.email_normalized)
+        if request.statement_id not in signable:
+            outcomes[position] = Refused("closed")
+            continue
+        if key in existing:
+            continue  # answered below, after the new rows exist
+        rate_key = (request.statement_id, request.ip_hash)
+        if limit and request.ip_hash and rate[rate_key] >= limit:
+            outcomes[position] = Refused("rate_limited")
+            continue
+        rate[rate_key] += 1
+        token = secrets.token_urlsafe(32)
+        signature = Signature(
+            statement_id=request.statement_id,
+            kind=request.kind,
+            name=request.name,
+            email=request.email,
+            email_normalized=request.email_normalized,
+            country=request.country,
+            affiliation=request.affiliation,
+            city=request.city,
+            show_name=request.show_name,
+            language=request.language,
+            ip_hash=request.ip_hash,
+            token_hash=hash_token(token),
+            token_expires=expires,
+            mails_sent=1,
+            last_mail_at=now,
+        )
+        existing[key] = signature
+        fresh.append((position, signature, token))
+
+    Signature.objects.bulk_create([signature for _, signature, _ in fresh])
+    enqueue_many(send_signature_mail, [(s.pk, MAIL_VERIFY, token) for _, s, token in fresh])
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            actor_label="signer",
+            action="signature.submit",
+            object_type=Signature._meta.label_lower,
+            object_id=str(signature.pk),
+            data={"statement": signature.statement_id, "kind": signature.kind},
+        )
+        for _, signature, _ in fresh
+    )
+    for position, signature, _ in fresh:
+        outcomes[position] = Written(signature=signature, created=True, mailed=True)
+
+    # Submissions with an email that has signed already (before, or earlier in this batch).
+    for position, request in enumerate(requests):
+        if outcomes[position] is None:
+            signature = existing[(request.statement_id, request.email_normalized)]
+            outcomes[position] = Written(
+                signature=signature, created=False, mailed=resubmit(signature, now)
+            )
+    return outcomes  # type: ignore[return-value]
+
+
+def write_batch(requests: list[SignRequest]) -> list[Written | Refused]:
+    """Write submissions; call inside a transaction. A clash with a row another process
+    inserted meanwhile (PostgreSQL) is retried one submission at a time."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            return _write(requests, now)
+    except IntegrityError:
+        if len(requests) == 1:
+            # The other row is committed now, so this attempt finds it and resubmits.
+            with transaction.atomic():
+                return _write(requests, now)
+        return [outcome for request in requests for outcome in write_batch([request])]
+
+
+class _Ticket:
+    __slots__ = ("request", "done", "outcome", "error")
+
+    def __init__(self, request: SignRequest) -> None:
+        self.request = request
+        self.done = threading.Event()
+        self.outcome: Written | Refused | None = None
+        self.error: BaseException | None = None
+
+
+class WriterUnavailable(OperationalError):
+    """The batch did not commit in time: nothing may be acknowledged."""
+
+
+class GroupCommitWriter:
+    def __init__(self, *, max_batch: int, wait_seconds: float) -> None:
+        self.max_batch = max_batch
+        self.wait_seconds = wait_seconds
+        self._queue: queue.SimpleQueue[_Ticket | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def submit(self, request: SignRequest) -> Written | Refused:
+        ticket = _Ticket(request)
+        self._ensure_running()
+        self._queue.put(ticket)
+        if not ticket.done.wait(self.wait_seconds):
+            raise WriterUnavailable("the signature batch did not commit in time")
+        if ticket.error is not None:
+            raise ticket.error
+        assert ticket.outcome is not None
+        return ticket.outcome
+
+    def _ensure_running(self) -> None:
+        # A forked child inherits the object but not the thread: start one per process.
+        if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                self._queue = queue.SimpleQueue()
+                self._pid = os.getpid()
+                self._thread = threading.Thread(
+                    target=self._run, name="signature-writer", daemon=True
+                )
+                self._thread.start()
+
+    def stop(self, timeout: float = 10) -> None:
+        """Finish what is queued, then end the thread and close its connection."""
+        thread = self._thread
+        if thread is not None and thread.is_alive() and self._pid == os.getpid():
+            self._queue.put(None)
+            thread.join(timeout)
+
+    def _take_batch(self) -> tuple[list[_Ticket], bool]:
+        first = self._queue.get()
+        if first is None:
+            return [], True
+        batch = [first]
+        while len(batch) < self.max_batch:
+            try:
+                ticket = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if ticket is None:
+                return batch, True
+            batch.append(ticket)
+        return batch, False
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            batch, stopping = self._take_batch()
+            if batch:
+                self._commit(batch)
+        connection.close()
+
+    def _commit(self, batch: list[_Ticket]) -> None:
+        try:
+            with transaction.atomic():
+                outcomes = write_batch([ticket.request for ticket in batch])
+        except BaseException as exc:  # nothing in this batch committed
+            logger.warning("signature batch of %d failed: %r", len(batch), exc)
+            for ticket in batch:
+                ticket.error = exc
+                ticket.done.set()
+            connection.close()  # start the next batch on a fresh connection
+            return
+        for ticket, outcome in zip(batch, outcomes, strict=True):
+            ticket.outcome = outcome
+            ticket.done.set()
+
+
+_writer: GroupCommitWriter | None = None
+_writer_lock = threading.Lock()
+
+
+def submit(request: SignRequest) -> Written | Refused:
+    """Write one submission: through the group-commit writer when it is on, else inline."""
+    if not settings.SIGNATURE_GROUP_COMMIT:
+        with transaction.atomic():
+            return write_batch([request])[0]
+    global _writer
+    if _writer is None:
+        with _writer_lock:
+            if _writer is None:
+                _writer = GroupCommitWriter(max_batch=settings.SIGNATURE_BATCH_MAX, wait_seconds=30)
+    return _writer.submit(request)
+
+
+def shutdown() -> None:
+    """Stop this process's writer after it has written what is queued."""
+    global _writer
+    with _writer_lock:
+        if _writer is not None:
+            _writer.stop()
+            _writer = None
