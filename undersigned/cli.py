@@ -53,7 +53,27 @@ def _serve(args: argparse.Namespace) -> int:
         "-",
         "--no-control-socket",
     ]
-    worker = [sys.executable, "-m", "django", "db_worker", "--no-reload", "--interval", "0.5"]
+    import socket
+
+    from undersigned.core.queue import requeue_abandoned
+
+    # A stable worker id: what a killed predecessor of this server had claimed is ours
+    # to send again.
+    worker_id = f"{socket.gethostname()}:{args.port}"[:64]
+    requeued = requeue_abandoned(worker_id=worker_id)
+    if requeued:
+        print(f"{requeued} mail task(s) interrupted by a crash are queued again", flush=True)
+    worker = [
+        sys.executable,
+        "-m",
+        "django",
+        "db_worker",
+        "--no-reload",
+        "--interval",
+        "0.5",
+        "--worker-id",
+        worker_id,
+    ]
     processes = [subprocess.Popen(server, env=env), subprocess.Popen(worker, env=env)]
     print(f"Serving on http://{args.host}:{args.port}/ (press Ctrl+C to stop)", flush=True)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django_tasks.base import Task
 from django_tasks_db.backend import DatabaseBackend
-from django_tasks_db.compat import normalize_json
+from django_tasks_db.compat import TaskResultStatus, normalize_json
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 
@@ -37,4 +37,19 @@ def enqueue_many(task: Task, calls: Sequence[Sequence[Any]]) -> None:
             )
             for args in calls
         ]
+    )
+
+
+def requeue_abandoned(*, worker_id: str) -> int:
+    """Put back tasks that a killed worker had claimed but not finished.
+
+    `undersigned serve` gives its worker a stable id (host and port) and calls this before
+    starting it, when no process of that id can still be running: a mail that was being
+    sent when the server died is sent again (at least once, never lost)."""
+    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+    stale = [task.pk for task in running.only("pk", "worker_ids") if worker_id in task.worker_ids]
+    if not stale:
+        return 0
+    return DBTaskResult.objects.filter(pk__in=stale, status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.READY, started_at=None
     )
