@@ -31,7 +31,7 @@ test: lint
 	$(BIN)/pytest
 	@if [ -n "$$UNDERSIGNED_TEST_DATABASE_URL" ]; then \
 		echo "--- again on PostgreSQL ---"; \
-		DATABASE_URL="$$UNDERSIGNED_TEST_DATABASE_URL" $(BIN)/pytest -m "not browser"; \
+		DATABASE_URL="$$UNDERSIGNED_TEST_DATABASE_URL" $(BIN)/pytest -m "not browser and not slow"; \
 	fi
 
 messages: $(BIN)/undersigned
