@@ -1,0 +1,1 @@
+"""Benchmark harness: `python -m bench sign|page|list|export|all`. See docs/performance.md."""
