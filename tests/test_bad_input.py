@@ -124,7 +124,7 @@ def test_raw_html_in_the_statement_text_is_not_rendered(client, db):
 
 
 def test_honeypot_submission_stores_and_sends_nothing(client, statement, deliver_mail):
-    response = sign(client, statement, website="http://spam.example")
+    response = sign(client, statement, leave_this_empty="http://spam.example")
     assert response.status_code == 302
     assert Signature.objects.count() == 0
     assert deliver_mail() == []

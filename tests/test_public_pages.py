@@ -121,7 +121,7 @@ def test_pages_send_a_strict_content_security_policy(client, statement):
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_pages_have_no_inline_script(client, statement):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -119,7 +120,8 @@ else:
                 "PRAGMA cache_size=-20000;"
             ),
         },
-        "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
+        # One file per test run, so that two runs in one checkout do not collide.
+        "TEST": {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")},
     }
 DATABASES = {"default": _default_db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -188,6 +190,7 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
@@ -199,8 +202,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _base.scheme == "https"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-# Tokens travel in link paths: no page may hand its address to another site.
-SECURE_REFERRER_POLICY = "no-referrer"
+# Tokens travel in link paths: no page may hand its address to another site. (Not
+# "no-referrer": browsers then send "Origin: null" on our own forms, which CSRF refuses.)
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CONTENT_SECURITY_POLICY = {

@@ -110,7 +110,9 @@ class SignForm(forms.Form):
         error_messages={"required": _("Please agree to the processing of your data to sign.")},
     )
     # The honeypot: hidden from people by CSS, filled in by naive bots.
-    website = forms.CharField(
+    # Named so that no browser autofill takes it for a real field: a person who filled it
+    # would be silently discarded.
+    leave_this_empty = forms.CharField(
         label=_("Leave this field empty"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
@@ -130,4 +132,4 @@ class SignForm(forms.Form):
 
     @property
     def is_bot(self) -> bool:
-        return bool(self.data.get("website"))
+        return bool(self.data.get("leave_this_empty"))
