@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from undersigned.core.models import AuditEntry
 
@@ -13,7 +14,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_select_related = ["actor"]
     show_full_result_count = False
 
-    @admin.display(description="who")
+    @admin.display(description=_("who"))
     def actor_display(self, entry: AuditEntry) -> str:
         return str(entry.actor) if entry.actor else entry.actor_label
 

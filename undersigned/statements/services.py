@@ -45,7 +45,7 @@ def _unique_slug(title: str) -> str:
     return slug
 
 
-def _validate(*, title: str, body: str, language: str) -> None:
+def statement_validate(*, title: str, body: str, language: str) -> None:
     if not title.strip():
         raise ValidationError(_("A statement needs a title."))
     if not body.strip():
@@ -64,7 +64,7 @@ def statement_create(
     actor: AbstractBaseUser | None = None,
     actor_label: str = "",
 ) -> Statement:
-    _validate(title=title, body=body, language=language)
+    statement_validate(title=title, body=body, language=language)
     statement = Statement.objects.create(
         slug=slug or _unique_slug(title),
         title=title.strip(),
@@ -92,7 +92,8 @@ def statement_update(
     slug: str,
     actor: AbstractBaseUser | None = None,
 ) -> Statement:
-    _validate(title=title, body=body, language=language)
+    statement_validate(title=title, body=body, language=language)
+    title = title.strip()
     changed = [
         field
         for field, value in (
@@ -104,7 +105,7 @@ def statement_update(
         if getattr(statement, field) != value
     ]
     statement.title, statement.body, statement.language, statement.slug = (
-        title.strip(),
+        title,
         body,
         language,
         slug,
