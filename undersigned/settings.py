@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import dj_database_url
+import django.conf.locale
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -105,7 +106,7 @@ if DATABASE_URL:
     _default_db["TEST"] = {"NAME": f"test_{_default_db['NAME']}_undersigned"}
 else:
     _default_db = {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "undersigned.core.sqlite",
         "NAME": SQLITE_PATH,
         "OPTIONS": {
             # Writers take the lock when the transaction begins, so two writers never
@@ -120,6 +121,10 @@ else:
                 "PRAGMA cache_size=-20000;"
             ),
         },
+        # One connection per server thread, kept open: opening one runs the PRAGMAs above
+        # and registers Django's SQL functions, which cost more than a whole signature.
+        "CONN_MAX_AGE": None,
+        "CONN_HEALTH_CHECKS": True,
         # One file per test run, so that two runs in one checkout do not collide.
         "TEST": {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")},
     }
@@ -166,21 +171,27 @@ SIGNATORY_PAGE_SIZE = env_int("UNDERSIGNED_SIGNATORY_PAGE_SIZE", 100, minimum=1)
 
 # --- Internationalization -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
+# The UI languages. Each has a complete catalog in locale/ (a test checks it).
 LANGUAGES = [
     ("en", "English"),
-    ("fr", "Français"),
-    ("es", "Español"),
-    ("de", "Deutsch"),
-    ("it", "Italiano"),
-    ("pt", "Português"),
-    ("tr", "Türkçe"),
-    ("el", "Ελληνικά"),
-    ("hy", "Հայերեն"),
-    ("ru", "Русский"),
     ("ar", "العربية"),
     ("fa", "فارسی"),
+    ("tr", "Türkçe"),
+    ("ku", "Kurdî"),
+    ("hy", "Հայերեն"),
+    ("el", "Ελληνικά"),
+    ("it", "Italiano"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("pt", "Português"),
+    ("ru", "Русский"),
+    ("uk", "Українська"),
 ]
 LANGUAGES_BIDI = ["ar", "fa", "he", "ur", "ckb"]
+# Django knows no Kurmanji (Northern Kurdish, Latin script): register it.
+django.conf.locale.LANG_INFO.setdefault(
+    "ku", {"bidi": False, "code": "ku", "name": "Kurdish", "name_local": "Kurdî"}
+)
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
