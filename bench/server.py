@@ -24,7 +24,7 @@ def _free_port() -> int:
 
 
 class BenchServer:
-    def __init__(self, *, signatures: int, workers: int = 2, threads: int = 16) -> None:
+    def __init__(self, *, signatures: int, workers: int = 2, threads: int = 32) -> None:
         self.signatures = signatures
         self.workers = workers
         self.threads = threads
@@ -94,7 +94,7 @@ class BenchServer:
         return cookie, token
 
     def worker_rss_mb(self) -> list[float]:
-        """Resident memory of each web server process (gunicorn workers and master)."""
+        """Resident memory of each web server process (granian workers and main process)."""
         sizes = []
         for status in Path("/proc").glob("[0-9]*/status"):
             try:
@@ -103,7 +103,7 @@ class BenchServer:
                 pgid = os.getpgid(int(status.parent.name))
             except (OSError, ProcessLookupError):
                 continue
-            if self.process and pgid == self.process.pid and b"gunicorn" in cmdline:
+            if self.process and pgid == self.process.pid and b"granian" in cmdline:
                 match = re.search(r"VmRSS:\s+(\d+) kB", text)
                 if match:
                     sizes.append(int(match.group(1)) / 1024)
