@@ -9,6 +9,7 @@ $(BIN)/undersigned: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -m undersigned.core.catalogs
 	touch $@
 
 demo: $(BIN)/undersigned
@@ -36,7 +37,7 @@ test: lint
 
 messages: $(BIN)/undersigned
 	cd undersigned && ../$(BIN)/python -m django makemessages --all --no-obsolete --settings=undersigned.settings --ignore=demo/*
-	cd undersigned && ../$(BIN)/python -m django compilemessages --settings=undersigned.settings
+	$(BIN)/python -m undersigned.core.catalogs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
