@@ -10,31 +10,35 @@ from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.compat import TaskResultStatus, normalize_json
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from undersigned.core.bulk import RowTemplate
+
 
 def enqueue_many(task: Task, calls: Sequence[Sequence[Any]]) -> None:
-    """Queue `task(*args)` for each args in `calls`.
+    """Queue `task(*args)` for each args in `calls`, in the current transaction.
 
-    With the database backend the rows are written by one bulk INSERT in the current
-    transaction, exactly as `task.enqueue` would write them one by one (the backend's
-    pre_save handler, which bulk_create does not run, only fills `run_after`). Any other
-    backend gets ordinary enqueue calls."""
+    With the database backend the rows are written by one multi-row INSERT, with the
+    values `task.enqueue` would write one by one (the backend's pre_save handler only
+    fills `run_after`, set here). Any other backend gets ordinary enqueue calls."""
     backend = task.get_backend()
     if not isinstance(backend, DatabaseBackend):
         for args in calls:
             task.enqueue(*args)
         return
-    run_after = task.run_after or get_date_max()
-    DBTaskResult.objects.bulk_create(
+    if not calls:
+        return
+    template = RowTemplate(
+        DBTaskResult,
+        varying=["id", "args_kwargs"],
+        args_kwargs={},
+        priority=task.priority,
+        task_path=task.module_path,
+        queue_name=task.queue_name,
+        run_after=task.run_after or get_date_max(),
+        backend_name=backend.alias,
+    )
+    template.insert(
         [
-            DBTaskResult(
-                id=backend._get_id(),
-                args_kwargs=normalize_json({"args": list(args), "kwargs": {}}),
-                priority=task.priority,
-                task_path=task.module_path,
-                queue_name=task.queue_name,
-                run_after=run_after,
-                backend_name=backend.alias,
-            )
+            template.row(backend._get_id(), normalize_json({"args": list(args), "kwargs": {}}))
             for args in calls
         ]
     )

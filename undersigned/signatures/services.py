@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -46,11 +45,9 @@ class RateLimited(SigningError):
         super().__init__("rate_limited")
 
 
-@dataclass(frozen=True)
-class SubmitResult:
-    signature: Signature
-    created: bool
-    mailed: bool
+# What a submission became: `signature_id`, `created`, `mailed` (and `signature`, loaded
+# on first use).
+SubmitResult = writer.Written
 
 
 def language_for_mail(language: str) -> str:
@@ -172,7 +169,7 @@ def signature_submit(
     )
     if isinstance(outcome, writer.Refused):
         raise RateLimited() if outcome.code == "rate_limited" else SigningError(outcome.code)
-    return SubmitResult(signature=outcome.signature, created=outcome.created, mailed=outcome.mailed)
+    return outcome
 
 
 def signature_for_confirm_token(*, token: str) -> Signature | None:

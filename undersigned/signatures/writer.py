@@ -20,13 +20,14 @@ import queue
 import secrets
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from undersigned.core.bulk import RowTemplate
 from undersigned.core.models import AuditEntry
 from undersigned.core.queue import enqueue_many
 from undersigned.signatures.models import Signature
@@ -53,14 +54,21 @@ class SignRequest:
     ip_hash: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class Written:
     """What became of one submission: a new signature, or the one that already had
     this email (`created` False)."""
 
-    signature: Signature
+    signature_id: int
     created: bool
     mailed: bool
+    loaded: Signature | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def signature(self) -> Signature:
+        if self.loaded is None:
+            self.loaded = Signature.objects.get(pk=self.signature_id)
+        return self.loaded
 
 
 class Refused(Exception):
@@ -75,119 +83,182 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# The fields of a new signature that come from its submission; the rest is the batch's.
+_VARYING = [
+    "statement_id",
+    "kind",
+    "name",
+    "email",
+    "email_normalized",
+    "country",
+    "affiliation",
+    "city",
+    "show_name",
+    "language",
+    "ip_hash",
+    "token_hash",
+]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    token: str
+    row: list
+
+
+def _prepare(requests: list[SignRequest], now: datetime) -> tuple[RowTemplate, list[_Prepared]]:
+    """Everything about the new rows that does not depend on the database: done before
+    the transaction, so the write lock is held only for the writing."""
+    template = RowTemplate(
+        Signature,
+        varying=_VARYING,
+        status=Signature.Status.PENDING,
+        source=Signature.Source.WEB,
+        token_expires=now + timedelta(days=settings.VERIFICATION_TOKEN_DAYS),
+        mails_sent=1,
+        last_mail_at=now,
+        created=now,
+    )
+    prepared = []
+    for r in requests:
+        token = secrets.token_urlsafe(32)
+        values = (r.statement_id, r.kind, r.name, r.email, r.email_normalized, r.country)
+        values += (r.affiliation, r.city, r.show_name, r.language, r.ip_hash, hash_token(token))
+        prepared.append(_Prepared(token=token, row=template.row(*values)))
+    return template, prepared
+
+
+def _select(sql: str, params: list) -> list[tuple]:
+    """Raw reads for the writer: the ORM's query building cost more than these queries.
+    Only table names and %s placeholders are ever put into `sql`; values are parameters."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _marks(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _signable(statement_ids: set[int]) -> set[int]:
+    ids = sorted(statement_ids)
+    rows = _select(
+        f"SELECT id FROM {Statement._meta.db_table} WHERE status = %s AND id IN ({_marks(ids)})",  # noqa: S608
+        [Statement.Status.PUBLISHED, *ids],
+    )
+    return {pk for (pk,) in rows}
+
+
 def _rate_counts(requests: list[SignRequest], since: datetime) -> Counter:
     """Recent signatures per (statement, address hash) for the addresses in this batch.
     Each count is bounded: an address is refused once it reaches the limit."""
     counts: Counter = Counter()
     keys = {(r.statement_id, r.ip_hash) for r in requests if r.ip_hash}
+    since_value = connection.ops.adapt_datetimefield_value(since)
     for statement_id in {key[0] for key in keys}:
-        hashes = [key[1] for key in keys if key[0] == statement_id]
-        rows = Signature.objects.filter(
-            statement_id=statement_id, ip_hash__in=hashes, created__gte=since
-        ).values_list("ip_hash", flat=True)
-        for value in rows[: settings.RATE_LIMIT_SIGNS * len(hashes)]:
+        hashes = sorted(key[1] for key in keys if key[0] == statement_id)
+        rows = _select(
+            f"SELECT ip_hash FROM {Signature._meta.db_table} WHERE statement_id = %s"  # noqa: S608
+            f" AND ip_hash IN ({_marks(hashes)}) AND created >= %s LIMIT %s",
+            [statement_id, *hashes, since_value, settings.RATE_LIMIT_SIGNS * len(hashes)],
+        )
+        for (value,) in rows:
             counts[(statement_id, value)] += 1
     return counts
 
 
-def _existing(requests: list[SignRequest]) -> dict[tuple[int, str], Signature]:
-    found: dict[tuple[int, str], Signature] = {}
+def _existing(requests: list[SignRequest]) -> dict[tuple[int, str], int]:
+    found: dict[tuple[int, str], int] = {}
     for statement_id in {r.statement_id for r in requests}:
-        emails = [r.email_normalized for r in requests if r.statement_id == statement_id]
-        query = Signature.objects.select_for_update().filter(
-            statement_id=statement_id, email_normalized__in=emails
+        emails = sorted({r.email_normalized for r in requests if r.statement_id == statement_id})
+        rows = _select(
+            f"SELECT email_normalized, id FROM {Signature._meta.db_table}"  # noqa: S608
+            f" WHERE statement_id = %s AND email_normalized IN ({_marks(emails)})",
+            [statement_id, *emails],
         )
-        for signature in query:
-            found[(statement_id, signature.email_normalized)] = signature
+        for email, pk in rows:
+            found[(statement_id, email)] = pk
     return found
 
 
-def _write(requests: list[SignRequest], now: datetime) -> list[Written | Refused]:
+def _write(
+    requests: list[SignRequest], template: RowTemplate, prepared: list[_Prepared], now: datetime
+) -> list[Written | Refused]:
     from undersigned.signatures.services import resubmit
 
-    signable = set(
-        Statement.objects.filter(
-            pk__in={r.statement_id for r in requests}, status=Statement.Status.PUBLISHED
-        ).values_list("pk", flat=True)
-    )
+    signable = _signable({r.statement_id for r in requests})
     limit = settings.RATE_LIMIT_SIGNS
     since = now - timedelta(seconds=settings.RATE_LIMIT_WINDOW_SECONDS)
     rate = _rate_counts(requests, since) if limit else Counter()
     existing = _existing(requests)
-    expires = now + timedelta(days=settings.VERIFICATION_TOKEN_DAYS)
 
     outcomes: list[Written | Refused | None] = [None] * len(requests)
-    fresh: list[tuple[int, Signature, str]] = []  # (position, signature, raw token)
+    fresh: list[int] = []  # positions of the submissions that make a new signature
+    claimed: dict[tuple[int, str], int] = {}  # email -> position of its new signature
     for position, request in enumerate(requests):
         key = (request.statement_id, request.email_normalized)
         if request.statement_id not in signable:
             outcomes[position] = Refused("closed")
             continue
-        if key in existing:
+        if key in existing or key in claimed:
             continue  # answered below, after the new rows exist
         rate_key = (request.statement_id, request.ip_hash)
         if limit and request.ip_hash and rate[rate_key] >= limit:
             outcomes[position] = Refused("rate_limited")
             continue
         rate[rate_key] += 1
-        token = secrets.token_urlsafe(32)
-        signature = Signature(
-            statement_id=request.statement_id,
-            kind=request.kind,
-            name=request.name,
-            email=request.email,
-            email_normalized=request.email_normalized,
-            country=request.country,
-            affiliation=request.affiliation,
-            city=request.city,
-            show_name=request.show_name,
-            language=request.language,
-            ip_hash=request.ip_hash,
-            token_hash=hash_token(token),
-            token_expires=expires,
-            mails_sent=1,
-            last_mail_at=now,
-        )
-        existing[key] = signature
-        fresh.append((position, signature, token))
+        claimed[key] = position
+        fresh.append(position)
 
-    Signature.objects.bulk_create([signature for _, signature, _ in fresh])
-    enqueue_many(send_signature_mail, [(s.pk, MAIL_VERIFY, token) for _, s, token in fresh])
-    AuditEntry.objects.bulk_create(
-        AuditEntry(
-            actor_label="signer",
-            action="signature.submit",
-            object_type=Signature._meta.label_lower,
-            object_id=str(signature.pk),
-            data={"statement": signature.statement_id, "kind": signature.kind},
-        )
-        for _, signature, _ in fresh
+    ids = template.insert([prepared[position].row for position in fresh])
+    enqueue_many(
+        send_signature_mail,
+        [(pk, MAIL_VERIFY, prepared[p].token) for p, pk in zip(fresh, ids, strict=True)],
     )
-    for position, signature, _ in fresh:
-        outcomes[position] = Written(signature=signature, created=True, mailed=True)
+    audit = RowTemplate(
+        AuditEntry,
+        varying=["object_id", "data"],
+        actor_label="signer",
+        action="signature.submit",
+        object_type=Signature._meta.label_lower,
+    )
+    audit.insert(
+        [
+            audit.row(str(pk), {"statement": requests[p].statement_id, "kind": requests[p].kind})
+            for p, pk in zip(fresh, ids, strict=True)
+        ]
+    )
+    for position, pk in zip(fresh, ids, strict=True):
+        outcomes[position] = Written(signature_id=pk, created=True, mailed=True)
+        existing[(requests[position].statement_id, requests[position].email_normalized)] = pk
 
     # Submissions with an email that has signed already (before, or earlier in this batch).
-    for position, request in enumerate(requests):
-        if outcomes[position] is None:
-            signature = existing[(request.statement_id, request.email_normalized)]
+    again = [p for p, outcome in enumerate(outcomes) if outcome is None]
+    if again:
+        keys = [(requests[p].statement_id, requests[p].email_normalized) for p in again]
+        rows = Signature.objects.select_for_update().in_bulk([existing[key] for key in keys])
+        for position, key in zip(again, keys, strict=True):
+            signature = rows[existing[key]]
+            mailed = resubmit(signature, now)
             outcomes[position] = Written(
-                signature=signature, created=False, mailed=resubmit(signature, now)
+                signature_id=signature.pk, created=False, mailed=mailed, loaded=signature
             )
     return outcomes  # type: ignore[return-value]
 
 
 def write_batch(requests: list[SignRequest]) -> list[Written | Refused]:
-    """Write submissions; call inside a transaction. A clash with a row another process
-    inserted meanwhile (PostgreSQL) is retried one submission at a time."""
+    """Write submissions in one transaction (a savepoint, inside a caller's). A clash with
+    a row another process inserted meanwhile (PostgreSQL) is retried one at a time."""
     now = timezone.now()
+    template, prepared = _prepare(requests, now)
     try:
         with transaction.atomic():
-            return _write(requests, now)
+            return _write(requests, template, prepared, now)
     except IntegrityError:
         if len(requests) == 1:
             # The other row is committed now, so this attempt finds it and resubmits.
             with transaction.atomic():
-                return _write(requests, now)
+                return _write(requests, template, prepared, now)
         return [outcome for request in requests for outcome in write_batch([request])]
 
 
@@ -270,8 +341,7 @@ class GroupCommitWriter:
 
     def _commit(self, batch: list[_Ticket]) -> None:
         try:
-            with transaction.atomic():
-                outcomes = write_batch([ticket.request for ticket in batch])
+            outcomes = write_batch([ticket.request for ticket in batch])
         except BaseException as exc:  # nothing in this batch committed
             logger.warning("signature batch of %d failed: %r", len(batch), exc)
             for ticket in batch:
