@@ -31,8 +31,11 @@ def _serve(args: argparse.Namespace) -> int:
     """Run the web server (granian) and the mail worker side by side until one stops."""
     _migrate()
     env = dict(os.environ)
-    # Granian: the HTTP layer is Rust, so a request costs the Python workers only the
-    # application's own work (about five times gunicorn's healthz rate on two cores).
+    # Granian: the HTTP layer is Rust, so a request costs Python only the application's
+    # own work (about five times gunicorn's healthz rate on two cores). One single-worker
+    # granian per process, each binding the port with SO_REUSEPORT, so the kernel spreads
+    # connections over them: granian's own workers share one listening socket, and then
+    # one of them takes nearly every connection (emmett-framework/granian#849).
     server = [
         sys.executable,
         "-m",
@@ -44,13 +47,13 @@ def _serve(args: argparse.Namespace) -> int:
         "--port",
         str(args.port),
         "--workers",
-        str(args.workers),
+        "1",
         # Threads mostly wait for their signature's batch to commit, so many are cheap.
         "--blocking-threads",
         str(args.threads),
         "--no-ws",
         "--log-level",
-        "warning",
+        "error",
         # No access log (granian's default): it would record signers' addresses.
         "--workers-kill-timeout",
         "10",
@@ -78,7 +81,9 @@ def _serve(args: argparse.Namespace) -> int:
         "--worker-id",
         worker_id,
     ]
-    processes = [subprocess.Popen(server, env=env), subprocess.Popen(worker, env=env)]
+    processes = [subprocess.Popen(server, env=env) for _ in range(args.workers)]
+    # Mail waits a little when the machine is busy; signatures do not wait for mail.
+    processes.append(subprocess.Popen(worker, env=env, preexec_fn=lambda: os.nice(10)))
     print(f"Serving on http://{args.host}:{args.port}/ (press Ctrl+C to stop)", flush=True)
 
     def stop(signum: int, _frame: object) -> None:
