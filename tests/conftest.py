@@ -12,6 +12,7 @@ from django_tasks_db.models import DBTaskResult
 
 from undersigned.core.accounts import organizer_create
 from undersigned.signatures import writer
+from undersigned.statements.selectors import statement_signing_cache_clear
 from undersigned.statements.services import statement_create, statement_publish
 
 SIGN_FIELDS = {
@@ -28,6 +29,7 @@ SIGN_FIELDS = {
 
 @pytest.fixture(autouse=True)
 def _stop_signature_writer():
+    statement_signing_cache_clear()
     yield
     # A writer thread keeps a connection open; the test database must be free to drop.
     writer.shutdown()

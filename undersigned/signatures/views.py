@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from undersigned.signatures import selectors, services
 from undersigned.signatures.forms import SignForm
 from undersigned.statements.models import Statement
-from undersigned.statements.selectors import statement_get_public, statement_get_visible
+from undersigned.statements.selectors import statement_get_for_signing, statement_get_public
 
 
 def render_statement_page(
@@ -30,7 +30,7 @@ def render_statement_page(
 
 @require_POST
 def sign(request: HttpRequest, slug: str) -> HttpResponse:
-    statement = statement_get_visible(slug=slug, user=request.user)
+    statement = statement_get_for_signing(slug=slug, user=request.user)
     form = SignForm(request.POST)
     if not form.is_valid():
         return render_statement_page(request, statement, form, status=400)
