@@ -26,6 +26,10 @@ def _spreadsheet_safe(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
+# The columns people typed; the others hold codes, statuses and dates.
+_TYPED = [EXPORT_COLUMNS.index(name) for name in ("name", "affiliation", "city", "email")]
+
+
 def write_export(
     out: TextIO, *, statement: Statement, fmt: str = "csv", status: str | None = None
 ) -> int:
@@ -33,16 +37,20 @@ def write_export(
     rows = export_rows(statement=statement, status=status)
     count = 0
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
-        writer.writeheader()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(EXPORT_COLUMNS)
         for row in rows:
-            writer.writerow({key: _spreadsheet_safe(value) for key, value in row.items()})
+            cells = list(row)
+            for index in _TYPED:
+                if cells[index].startswith(FORMULA_PREFIXES):
+                    cells[index] = _spreadsheet_safe(cells[index])
+            writer.writerow(cells)
             count += 1
         return count
     out.write("[")
     for row in rows:
         out.write(",\n" if count else "\n")
-        out.write(json.dumps(row, ensure_ascii=False))
+        out.write(json.dumps(dict(zip(EXPORT_COLUMNS, row, strict=True)), ensure_ascii=False))
         count += 1
     out.write("\n]\n" if count else "]\n")
     return count

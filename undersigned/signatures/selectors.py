@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django_countries import countries
 
 from undersigned.signatures.models import Signature, SignatureCounter
@@ -107,20 +108,24 @@ class SignatoryPage:
     is_first: bool
 
 
-def _after(cursor: Cursor) -> Q:
-    return (
-        Q(kind__gt=cursor.kind)
-        | Q(kind=cursor.kind, country__gt=cursor.country)
-        | Q(kind=cursor.kind, country=cursor.country, pk__gt=cursor.pk)
+# The list's order as one row value: `(kind, country, id) > (…)` lets the database seek
+# straight to a cursor in the partial index. The equivalent OR of comparisons (which is
+# also what Django's tuple lookups produce on SQLite) made SQLite walk the index from its
+# start: 60 ms a page at 1M signatures. SQLite (3.15+) and PostgreSQL both take row values.
+def _row_compare(operator: str, cursor: Cursor) -> RawSQL:
+    return RawSQL(  # noqa: S611 - fixed column names and operator; the values are parameters
+        f'("kind", "country", "id") {operator} (%s, %s, %s)',
+        (cursor.kind, cursor.country, cursor.pk),
+        output_field=BooleanField(),
     )
 
 
-def _before(cursor: Cursor) -> Q:
-    return (
-        Q(kind__lt=cursor.kind)
-        | Q(kind=cursor.kind, country__lt=cursor.country)
-        | Q(kind=cursor.kind, country=cursor.country, pk__lt=cursor.pk)
-    )
+def _after(cursor: Cursor) -> RawSQL:
+    return _row_compare(">", cursor)
+
+
+def _before(cursor: Cursor) -> RawSQL:
+    return _row_compare("<", cursor)
 
 
 def signatory_page(
@@ -189,10 +194,11 @@ EXPORT_COLUMNS = [
 
 
 def export_rows(
-    *, statement: Statement, status: str | None = None, chunk: int = 2000
-) -> Iterator[dict[str, str]]:
-    """Every signature of a statement as export rows, read in id order, chunk by chunk,
-    so memory stays flat however many there are."""
+    *, statement: Statement, status: str | None = None, chunk: int = 10_000
+) -> Iterator[tuple[str, ...]]:
+    """Every signature of a statement as a tuple of strings in EXPORT_COLUMNS order, read
+    in id order, chunk by chunk (keyset, never OFFSET), so memory stays flat however many
+    there are."""
     query = Signature.objects.filter(statement=statement)
     if status:
         query = query.filter(status=status)
@@ -202,10 +208,29 @@ def export_rows(
         batch = list(query.filter(pk__gt=last)[:chunk])
         if not batch:
             return
-        for pk, *values in batch:
-            row = dict(zip(EXPORT_COLUMNS, values, strict=True))
-            row["created"] = row["created"].isoformat() if row["created"] else ""
-            row["verified_at"] = row["verified_at"].isoformat() if row["verified_at"] else ""
-            row["country"] = str(row["country"] or "")
-            yield row
-            last = pk
+        for (
+            _pk,
+            name,
+            kind,
+            country,
+            affiliation,
+            city,
+            email,
+            status_,
+            source,
+            created,
+            verified,
+        ) in batch:
+            yield (
+                name,
+                kind,
+                str(country or ""),
+                affiliation,
+                city,
+                email,
+                status_,
+                source,
+                created.isoformat() if created else "",
+                verified.isoformat() if verified else "",
+            )
+        last = batch[-1][0]
