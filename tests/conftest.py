@@ -7,10 +7,9 @@ import re
 
 import pytest
 from django.core import mail
-from django_tasks_db.management.commands.db_worker import Worker
-from django_tasks_db.models import DBTaskResult
 
 from undersigned.core.accounts import organizer_create
+from undersigned.core.worker import run_batch
 from undersigned.signatures import writer
 from undersigned.statements.selectors import statement_signing_cache_clear
 from undersigned.statements.services import statement_create, statement_publish
@@ -63,25 +62,12 @@ def organizer(db):
 
 @pytest.fixture
 def deliver_mail():
-    """Run the queued mail tasks through the real database worker, once, and return
-    what was sent (django.core.mail.outbox in tests)."""
+    """Run the queued mail tasks through the worker `undersigned serve` runs, until the
+    queue is empty, and return what was sent (django.core.mail.outbox in tests)."""
 
     def run():
-        worker = Worker(
-            queue_names=["default"],
-            interval=0,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="tests",
-            excluded_queue_names=[],
-        )
-        # The worker's own loop closes connections, which a test's transaction forbids:
-        # claim and run each ready task the way it does.
-        while task_result := DBTaskResult.objects.ready().get_locked():
-            task_result.claim(worker.worker_id)
-            worker.run_task(task_result)
+        while run_batch(worker_id="tests", batch=50):
+            pass
         return list(mail.outbox)
 
     return run

@@ -135,19 +135,30 @@ class Signers:
                     self.acknowledged.append(email)
 
 
-def mailed_addresses(outbox: Path) -> list[str]:
-    addresses = []
+def _recipient(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return str(BytesParser(policy=policy.default).parse(handle, headersonly=True)["To"])
+
+
+def mailed_addresses(outbox: Path, seen: dict[Path, str] | None = None) -> list[str]:
+    """Recipients of the mail in an outbox; `seen` caches files already read."""
+    seen = {} if seen is None else seen
     for path in outbox.glob("*.eml"):
-        with open(path, "rb") as handle:
-            addresses.append(str(BytesParser(policy=policy.default).parse(handle)["To"]))
-    return addresses
+        if path not in seen:
+            seen[path] = _recipient(path)
+    return list(seen.values())
 
 
-def wait_for_mail(outboxes: list[Path], addresses: set[str], timeout: float = 120) -> set[str]:
-    """Wait until every address has mail in one of the outboxes; return those still missing."""
+def wait_for_mail(
+    outboxes: list[Path], addresses: set[str], timeout: float | None = None
+) -> set[str]:
+    """Wait until every address has mail in one of the outboxes; return those still missing.
+    The worker sends a few hundred mails a second at least: the wait allows for that."""
+    timeout = timeout if timeout is not None else 120 + len(addresses) / 200
     deadline = time.monotonic() + timeout
+    seen: dict[Path, str] = {}
     while True:
-        mailed = {address for outbox in outboxes for address in mailed_addresses(outbox)}
+        mailed = {a for outbox in outboxes for a in mailed_addresses(outbox, seen)}
         missing = addresses - mailed
         if not missing or time.monotonic() > deadline:
             return missing

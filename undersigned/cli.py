@@ -70,17 +70,7 @@ def _serve(args: argparse.Namespace) -> int:
     requeued = requeue_abandoned(worker_id=worker_id)
     if requeued:
         print(f"{requeued} mail task(s) interrupted by a crash are queued again", flush=True)
-    worker = [
-        sys.executable,
-        "-m",
-        "django",
-        "db_worker",
-        "--no-reload",
-        "--interval",
-        "0.5",
-        "--worker-id",
-        worker_id,
-    ]
+    worker = [sys.executable, "-m", "undersigned.cli", "worker", "--worker-id", worker_id]
     processes = [subprocess.Popen(server, env=env) for _ in range(args.workers)]
     # Mail waits a little when the machine is busy; signatures do not wait for mail.
     processes.append(subprocess.Popen(worker, env=env, preexec_fn=lambda: os.nice(10)))
@@ -105,6 +95,26 @@ def _serve(args: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 process.kill()
     return max(abs(process.returncode or 0) for process in processes)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Send queued mail (and run any other queued task) in batches until stopped."""
+    _setup_django()
+    import socket
+    import threading
+
+    from undersigned.core.worker import run_forever
+
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    worker_id = args.worker_id or f"{socket.gethostname()}:{os.getpid()}"
+    run_forever(worker_id=worker_id[:64], stop=stop, batch=args.batch, interval=args.interval)
+    return 0
 
 
 def _default_base_url(args: argparse.Namespace) -> None:
@@ -303,6 +313,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="report line by line, save nothing")
     imp.set_defaults(func=cmd_signatures_import)
+
+    worker = commands.add_parser(
+        "worker", help="send queued mail in batches (serve runs one; run more on their own)"
+    )
+    worker.add_argument("--worker-id", help="stable id, to requeue what a crash left behind")
+    worker.add_argument("--batch", type=int, default=200, help="tasks claimed at once")
+    worker.add_argument("--interval", type=float, default=0.5, help="seconds between polls")
+    worker.set_defaults(func=cmd_worker)
 
     recount = commands.add_parser("recount", help="rebuild the signature counters exactly")
     recount.add_argument("slug", nargs="?", help="one statement (default: all)")
