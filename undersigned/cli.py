@@ -62,14 +62,9 @@ def _serve(args: argparse.Namespace) -> int:
     ]
     import socket
 
-    from undersigned.core.queue import requeue_abandoned
-
-    # A stable worker id: what a killed predecessor of this server had claimed is ours
-    # to send again.
+    # A stable worker id: what a killed predecessor of this server had claimed is its
+    # successor's to send again (see cmd_worker).
     worker_id = f"{socket.gethostname()}:{args.port}"[:64]
-    requeued = requeue_abandoned(worker_id=worker_id)
-    if requeued:
-        print(f"{requeued} mail task(s) interrupted by a crash are queued again", flush=True)
     worker = [sys.executable, "-m", "undersigned.cli", "worker", "--worker-id", worker_id]
     processes = [subprocess.Popen(server, env=env) for _ in range(args.workers)]
     # Mail waits a little when the machine is busy; signatures do not wait for mail.
@@ -103,6 +98,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     import socket
     import threading
 
+    from undersigned.core.queue import requeue_abandoned
     from undersigned.core.worker import run_forever
 
     stop = threading.Event()
@@ -112,6 +108,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    if args.worker_id:
+        # A stable id is this worker's alone: what a crashed run of it had claimed and not
+        # finished is queued again (sent at least once, never lost).
+        requeued = requeue_abandoned(worker_id=args.worker_id[:64])
+        if requeued:
+            print(f"{requeued} task(s) interrupted by a crash are queued again", flush=True)
     worker_id = args.worker_id or f"{socket.gethostname()}:{os.getpid()}"
     run_forever(worker_id=worker_id[:64], stop=stop, batch=args.batch, interval=args.interval)
     return 0
@@ -317,7 +319,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser(
         "worker", help="send queued mail in batches (serve runs one; run more on their own)"
     )
-    worker.add_argument("--worker-id", help="stable id, to requeue what a crash left behind")
+    worker.add_argument(
+        "--worker-id", help="a stable id of this worker alone: what a crash left is requeued"
+    )
     worker.add_argument("--batch", type=int, default=200, help="tasks claimed at once")
     worker.add_argument("--interval", type=float, default=0.5, help="seconds between polls")
     worker.set_defaults(func=cmd_worker)
