@@ -88,3 +88,55 @@ def test_honeypot_field_is_hidden_from_people(page, live_server, statement):
     # A person who fills the bot trap is told to check their email and gets no mail.
     page.goto(f"{live_server.url}/en/s/{statement.slug}/")
     expect(page.get_by_label("Leave this field empty")).to_be_hidden()
+
+
+def test_an_organization_is_listed_once_the_organizer_approves_it_and_can_withdraw(
+    page, live_server, statement, organizer, settings, deliver_mail
+):
+    settings.DEV_MODE = True
+    settings.EMAIL_BACKEND = "undersigned.core.mail.OutboxBackend"
+    settings.BASE_URL = live_server.url
+
+    # The organization signs and confirms from the outbox: confirmed, not yet public.
+    page.goto(f"{live_server.url}/en/s/{statement.slug}/")
+    page.get_by_role("radio", name="an organization").check()
+    page.get_by_role("textbox", name="Name", exact=True).fill("Rivers Alliance")
+    page.get_by_role("textbox", name="Email", exact=True).fill("office@rivers.example")
+    page.get_by_role("combobox", name="Country").select_option("GR")
+    page.get_by_role("checkbox", name=re.compile("^I agree")).check()
+    page.get_by_role("button", name="Sign", exact=True).click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    run_queued_tasks(deliver_mail)
+    page.goto(f"{live_server.url}/en/dev/outbox/")
+    page.get_by_role("link", name=re.compile("^Confirm your signature")).first.click()
+    page.locator("pre.mail-body a[href*='/confirm/']").click()
+    page.get_by_role("button", name="Confirm my signature").click()
+    page.goto(f"{live_server.url}/en/s/{statement.slug}/")
+    expect(page.locator("#signatories .name")).to_have_count(0)
+
+    # The organizer approves it from the moderation queue of the admin.
+    page.goto(f"{live_server.url}/admin/")
+    page.get_by_label("Email").fill("organizer@example.org")
+    page.get_by_label("Password").fill("a-Long-pass-42")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Moderation queue").click()
+    row = page.get_by_role("row").filter(has_text="Rivers Alliance")
+    row.get_by_role("checkbox").check()
+    page.get_by_role("combobox", name="Action").select_option(
+        label="Approve selected organizations"
+    )
+    page.get_by_role("button", name="Go").click()
+    expect(page.get_by_text("1 organization approved", exact=False)).to_be_visible()
+
+    page.goto(f"{live_server.url}/en/s/{statement.slug}/")
+    expect(page.locator("#signatories .name")).to_have_text(["Rivers Alliance"])
+    expect(page.locator("[data-count=verified]")).to_have_text("1")
+
+    # The withdraw link in the mail erases the signature and the count drops.
+    page.goto(f"{live_server.url}/en/dev/outbox/")
+    page.get_by_role("link", name=re.compile("^Confirm your signature")).first.click()
+    page.locator("pre.mail-body a[href*='/withdraw/']").click()
+    page.get_by_role("button", name="Withdraw my signature").click()
+    page.goto(f"{live_server.url}/en/s/{statement.slug}/")
+    expect(page.locator("#signatories .name")).to_have_count(0)
+    expect(page.locator("[data-count=verified]")).to_have_text("0")

@@ -1,7 +1,26 @@
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from undersigned.core.models import AuditEntry
+
+
+class OrganizerLoginForm(AdminAuthenticationForm):
+    """Organizers sign in with their email (which `createorganizer` makes their username)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Email")
+        self.fields["username"].widget.attrs["autocomplete"] = "email"
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        if username:
+            self.cleaned_data["username"] = username.strip().casefold()
+        return super().clean()
+
+
+admin.site.login_form = OrganizerLoginForm
 
 
 @admin.register(AuditEntry)
