@@ -2,10 +2,12 @@
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from tests.conftest import sign
+from undersigned.core import worker
 from undersigned.core.queue import requeue_abandoned
 from undersigned.core.worker import run_batch
 from undersigned.signatures import tasks
@@ -24,24 +26,54 @@ def test_a_batch_sends_every_queued_mail_and_records_each_result(client, stateme
     assert run_batch(worker_id="w1", batch=50) == 0
 
 
-def test_a_failing_task_is_recorded_and_the_rest_of_the_batch_is_sent(
-    client, statement, monkeypatch
-):
-    for n in range(3):
-        sign(client, statement, email=f"p{n}@example.org")
+def _mail_server_down_for(monkeypatch, address: str) -> None:
     build = tasks.build_signature_mail
 
     def build_or_fail(*, signature, mail, token):
-        if signature.email == "p1@example.org":
+        if signature.email == address:
             raise ConnectionError("mail server gone")
         return build(signature=signature, mail=mail, token=token)
 
     monkeypatch.setattr(tasks, "build_signature_mail", build_or_fail)
+
+
+def test_a_failing_task_waits_for_a_retry_and_the_rest_of_the_batch_is_sent(
+    client, statement, monkeypatch
+):
+    for n in range(3):
+        sign(client, statement, email=f"p{n}@example.org")
+    _mail_server_down_for(monkeypatch, "p1@example.org")
     run_batch(worker_id="w1", batch=50)
     assert sorted(message.to[0] for message in mail.outbox) == ["p0@example.org", "p2@example.org"]
-    failed = DBTaskResult.objects.get(status=TaskResultStatus.FAILED)
-    assert failed.exception_class_path == "builtins.ConnectionError"
-    assert "mail server gone" in failed.traceback
+    waiting = DBTaskResult.objects.get(exception_class_path="builtins.ConnectionError")
+    assert waiting.status == TaskResultStatus.READY
+    assert waiting.run_after > timezone.now()
+    assert "mail server gone" in waiting.traceback
+    assert run_batch(worker_id="w1", batch=50) == 0  # not before its time
+
+
+def test_a_retried_task_is_sent_once_the_mail_server_is_back(client, statement, monkeypatch):
+    sign(client, statement, email="a@example.org")
+    _mail_server_down_for(monkeypatch, "a@example.org")
+    run_batch(worker_id="w1", batch=50)
+    monkeypatch.undo()
+    DBTaskResult.objects.update(run_after=timezone.now())
+    assert run_batch(worker_id="w2", batch=50) == 1
+    assert [message.to[0] for message in mail.outbox] == ["a@example.org"]
+    task = DBTaskResult.objects.get()
+    assert (task.status, task.worker_ids) == (TaskResultStatus.SUCCESSFUL, ["w1", "w2"])
+
+
+def test_a_task_that_keeps_failing_is_recorded_as_failed(client, statement, monkeypatch):
+    sign(client, statement, email="a@example.org")
+    _mail_server_down_for(monkeypatch, "a@example.org")
+    for _attempt in range(worker.MAX_ATTEMPTS):
+        DBTaskResult.objects.update(run_after=timezone.now())
+        assert run_batch(worker_id="w1", batch=50) == 1
+    task = DBTaskResult.objects.get()
+    assert task.status == TaskResultStatus.FAILED
+    assert len(task.worker_ids) == worker.MAX_ATTEMPTS
+    assert mail.outbox == []
 
 
 def test_a_batch_claimed_by_a_killed_worker_is_queued_again(client, statement, monkeypatch):

@@ -10,7 +10,7 @@ one more.
 
 A worker killed mid-batch leaves its tasks RUNNING under its id; `serve` gives each
 worker a stable id and requeues what its predecessor had claimed (at least once, never
-lost).
+lost). A task that raises is tried again later, with backoff (see MAX_ATTEMPTS).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
+from datetime import timedelta
+from traceback import format_exception
 from typing import Any
 
 from django.db import OperationalError, close_old_connections, transaction
@@ -31,14 +33,49 @@ logger = logging.getLogger(__name__)
 
 
 def _claim(*, worker_id: str, batch: int, queue_names: list[str]) -> list[DBTaskResult]:
+    """Mark up to `batch` ready tasks as this worker's. Each task's `worker_ids` lists every
+    worker that took it, so its length counts the attempts."""
     with exclusive_transaction():
         ready = DBTaskResult.objects.ready().filter(queue_name__in=queue_names)
         tasks = list(ready.select_for_update(skip_locked=True)[:batch])
-        if tasks:
-            DBTaskResult.objects.filter(pk__in=[task.pk for task in tasks]).update(
-                status=TaskResultStatus.RUNNING, started_at=timezone.now(), worker_ids=[worker_id]
-            )
+        now = timezone.now()
+        first = [task.pk for task in tasks if not task.worker_ids]
+        DBTaskResult.objects.filter(pk__in=first).update(
+            status=TaskResultStatus.RUNNING, started_at=now, worker_ids=[worker_id]
+        )
+        for task in tasks:
+            if task.worker_ids:  # a retry, or requeued after a crash: rare, one by one
+                task.worker_ids = [*task.worker_ids, worker_id]
+                DBTaskResult.objects.filter(pk=task.pk).update(
+                    status=TaskResultStatus.RUNNING, started_at=now, worker_ids=task.worker_ids
+                )
+            else:
+                task.worker_ids = [worker_id]
     return tasks
+
+
+# A failed task is tried again after 1, 2, 4, 8 and 16 minutes (a mail server that is down
+# for half an hour loses no mail), then recorded as failed.
+MAX_ATTEMPTS = 6
+RETRY_BASE = timedelta(minutes=1)
+
+
+def _failed(task_result: DBTaskResult, exc: Exception) -> None:
+    attempts = len(task_result.worker_ids)
+    if attempts >= MAX_ATTEMPTS:
+        logger.error("task %s failed for good after %d attempts: %r", task_result.pk, attempts, exc)
+        task_result.set_failed(exc)
+        return
+    delay = RETRY_BASE * 2 ** (attempts - 1)
+    logger.warning(
+        "task %s failed (attempt %d), retry in %s: %r", task_result.pk, attempts, delay, exc
+    )
+    DBTaskResult.objects.filter(pk=task_result.pk).update(
+        status=TaskResultStatus.READY,
+        run_after=timezone.now() + delay,
+        exception_class_path=f"{type(exc).__module__}.{type(exc).__qualname__}",
+        traceback="".join(format_exception(exc)),
+    )
 
 
 def _run(task_result: DBTaskResult) -> Any:
@@ -56,9 +93,8 @@ def run_batch(*, worker_id: str, batch: int = 200, queue_names: list[str] | None
     for task_result in tasks:
         try:
             succeeded[_run(task_result)].append(task_result.pk)
-        except Exception as exc:  # recorded on the task, as django-tasks does
-            logger.warning("task %s failed: %r", task_result.pk, exc)
-            task_result.set_failed(exc)
+        except Exception as exc:
+            _failed(task_result, exc)
     if succeeded:
         now = timezone.now()
         with transaction.atomic():
