@@ -33,23 +33,26 @@ def row(benchmark: str, measure: str, value: str, target: str) -> None:
 
 def _paced_signs(server: BenchServer, env: dict, args: argparse.Namespace, *, target: int):
     """Offer about `target` signs a second. wrk paces each connection with a pause before
-    every request, so a connection's cycle is pause + latency: a short probe measures the
-    latency, and the pause is shortened by it."""
-    pause = args.concurrency / target * 1000
-    probe = wrk(
-        server.url,
-        seconds=5,
-        connections=args.concurrency,
-        script="sign.lua",
-        env={**env, "DELAY_MS": str(round(pause))},
-    )
-    latency = max(0.0, args.concurrency / probe.rate * 1000 - pause) if probe.rate else 0.0
+    every request, so a connection's cycle is pause + latency: two short probes measure
+    the latency at about that rate, and the pause is shortened by it."""
+    cycle = args.concurrency / target * 1000  # ms per request on each connection
+    pause = cycle
+    for _probe in range(2):
+        probe = wrk(
+            server.url,
+            seconds=5,
+            connections=args.concurrency,
+            script="sign.lua",
+            env={**env, "DELAY_MS": str(round(pause))},
+        )
+        latency = args.concurrency / probe.rate * 1000 - pause if probe.rate else 0.0
+        pause = max(1.0, cycle - max(0.0, latency))
     return wrk(
         server.url,
         seconds=min(args.seconds, 30),
         connections=args.concurrency,
         script="sign.lua",
-        env={**env, "DELAY_MS": str(max(1, round(pause - latency)))},
+        env={**env, "DELAY_MS": str(round(pause))},
     )
 
 
