@@ -156,15 +156,38 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_statement_add(args: argparse.Namespace) -> int:
     _setup_django()
+    import json
+
     from django.conf import settings
     from django.core.exceptions import ValidationError
 
+    from undersigned.statements.parsing import parse_statement, read_statement_file
     from undersigned.statements.services import (
         split_markdown,
         statement_create,
         statement_publish,
     )
 
+    if args.json and not args.dry_run:
+        print("error: --json goes with --dry-run", file=sys.stderr)
+        return 2
+    if args.dry_run:
+        # Read the file as the import parser does, save nothing: a person checks the
+        # reading (titles, structure, signatories, unread lines) before importing.
+        try:
+            text = read_statement_file(args.file)
+        except (OSError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        parsed = parse_statement(text, language=args.language)
+        if args.json:
+            print(json.dumps(parsed.as_dict(), ensure_ascii=False, indent=2))
+        else:
+            print(parsed.describe())
+        return 0
+    if not args.language:
+        print("error: --language is required (a --dry-run detects it)", file=sys.stderr)
+        return 2
     text = Path(args.file).read_text(encoding="utf-8")
     try:
         title, body = split_markdown(text)
@@ -291,9 +314,17 @@ def build_parser() -> argparse.ArgumentParser:
         "add", help="add a statement from Markdown: the first heading is its title"
     )
     add.add_argument("file")
-    add.add_argument("--language", required=True, help="language code of the text, e.g. en")
+    add.add_argument(
+        "--language", help="language code of the text, e.g. en (required unless --dry-run)"
+    )
     add.add_argument("--slug", help="the address (default: made from the title)")
     add.add_argument("--publish", action="store_true", help="publish it at once")
+    add.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show how the file is read (titles, sections, signatories), save nothing",
+    )
+    add.add_argument("--json", action="store_true", help="with --dry-run: print it as JSON")
     add.set_defaults(func=cmd_statement_add)
 
     signatures = commands.add_parser("signatures", help="export and import signatures")
