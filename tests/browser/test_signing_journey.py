@@ -28,6 +28,14 @@ def fill_sign_form(page) -> None:
     page.get_by_role("button", name="Sign", exact=True).click()
 
 
+def follow_mail_link(page, live_server, kind: str) -> None:
+    """Open the newest mail in the development outbox and follow its `kind` link
+    (confirm or withdraw)."""
+    page.goto(f"{live_server.url}/en/dev/outbox/")
+    page.get_by_role("link", name=re.compile("^Confirm your signature")).first.click()
+    page.locator(f"pre.mail-body a[href*='/{kind}/']").click()
+
+
 def run_queued_tasks(deliver_mail) -> None:
     # The live server needs committed data, so this test has no surrounding transaction;
     # the worker's row locking needs one (PostgreSQL refuses SELECT FOR UPDATE without).
@@ -107,9 +115,7 @@ def test_an_organization_is_listed_once_the_organizer_approves_it_and_can_withdr
     page.get_by_role("button", name="Sign", exact=True).click()
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     run_queued_tasks(deliver_mail)
-    page.goto(f"{live_server.url}/en/dev/outbox/")
-    page.get_by_role("link", name=re.compile("^Confirm your signature")).first.click()
-    page.locator("pre.mail-body a[href*='/confirm/']").click()
+    follow_mail_link(page, live_server, "confirm")
     page.get_by_role("button", name="Confirm my signature").click()
     page.goto(f"{live_server.url}/en/s/{statement.slug}/")
     expect(page.locator("#signatories .name")).to_have_count(0)
@@ -133,9 +139,7 @@ def test_an_organization_is_listed_once_the_organizer_approves_it_and_can_withdr
     expect(page.locator("[data-count=verified]")).to_have_text("1")
 
     # The withdraw link in the mail erases the signature and the count drops.
-    page.goto(f"{live_server.url}/en/dev/outbox/")
-    page.get_by_role("link", name=re.compile("^Confirm your signature")).first.click()
-    page.locator("pre.mail-body a[href*='/withdraw/']").click()
+    follow_mail_link(page, live_server, "withdraw")
     page.get_by_role("button", name="Withdraw my signature").click()
     page.goto(f"{live_server.url}/en/s/{statement.slug}/")
     expect(page.locator("#signatories .name")).to_have_count(0)
