@@ -9,7 +9,6 @@ from urllib.parse import unquote, urlsplit
 import dj_database_url
 import django.conf.locale
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from undersigned.env import (
     env_bool,
@@ -248,5 +247,6 @@ LOGGING = {
     },
 }
 
-SITE_NAME = _("Undersigned")
+# The product's name, the same in every language.
+SITE_NAME = "Undersigned"
 CSRF_FAILURE_VIEW = "undersigned.core.views.csrf_failure"

@@ -56,6 +56,11 @@ def catalog_report(path: Path) -> CatalogReport:
     return report
 
 
+def message_ids(path: Path) -> set[str]:
+    """The msgids of a catalog (the singular of plural entries), header left out."""
+    return {m.id if isinstance(m.id, str) else m.id[0] for m in _read(path) if m.id}
+
+
 def compile_catalogs(locale_dir: Path = LOCALE_DIR) -> list[Path]:
     """Write django.mo beside every django.po; returns the files written. Fuzzy entries
     are left out, as msgfmt does."""

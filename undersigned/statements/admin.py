@@ -166,7 +166,7 @@ class StatementAdmin(admin.ModelAdmin):
             "%(count)d statement published.", "%(count)d statements published.", changed
         ) % {"count": changed}
         if changed < selected:
-            message = f"{message} {_('The others were published already.')}"
+            message = " ".join([message, _("The others were published already.")])
         self._report(request, changed, message)
 
     @admin.action(description=_("Close selected statements to signing"), permissions=["change"])
@@ -180,7 +180,7 @@ class StatementAdmin(admin.ModelAdmin):
             "%(count)d statement closed.", "%(count)d statements closed.", changed
         ) % {"count": changed}
         if changed < selected:
-            message = f"{message} {_('Only published statements can be closed.')}"
+            message = " ".join([message, _("Only published statements can be closed.")])
         self._report(request, changed, message)
 
     def _report(self, request: HttpRequest, changed: int, message: str) -> None:
