@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
+from anyascii import anyascii
+from confusable_homoglyphs.utils import load as load_confusables_data
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext_lazy as _
@@ -88,3 +91,43 @@ def clean_email(value: str) -> str:
         raise ValidationError(_("Enter a valid email address."), code="invalid")
     _email_validator(email)
     return email
+
+
+# --- Keys for finding names across scripts and spotting lookalikes --------------------------
+
+KEY_MAX_LENGTH = 400
+
+
+def search_key(value: str) -> str:
+    """The text in ASCII letters and digits, case-folded, words separated by one space:
+    "Айсин" and "Aysin" both give "aysin", so a search typed on any keyboard finds both."""
+    ascii_text = anyascii(unicodedata.normalize("NFKC", value)).casefold()
+    return " ".join(re.findall(r"[a-z0-9]+", ascii_text))[:KEY_MAX_LENGTH]
+
+
+@cache
+def _prototypes() -> dict[str, str]:
+    """Each character of Unicode's confusables list (as shipped by confusable-homoglyphs)
+    mapped to one representative of the characters it can be mistaken for: the lowest
+    code point among them, so Cyrillic "а" and Greek "α" both become Latin "a"."""
+    data = load_confusables_data("confusables.json")
+    prototypes: dict[str, str] = {}
+    for char, lookalikes in data.items():
+        singles = [item["c"] for item in lookalikes if len(item["c"]) == 1]
+        prototypes[char] = min([char, *singles])
+    # Settle chains (x -> y -> z) so that every member of a group gets the same one.
+    for char, target in prototypes.items():
+        while prototypes.get(target, target) != target:
+            target = prototypes[target]
+        prototypes[char] = target
+    return prototypes
+
+
+def confusable_skeleton(value: str) -> str:
+    """What the text looks like, after the idea of Unicode's skeleton (UTS #39): two names
+    with the same skeleton are hard to tell apart on screen, e.g. "Ahmet" typed with a
+    Cyrillic "а". Case-folded, since moderators compare names, not case."""
+    prototypes = _prototypes()
+    decomposed = unicodedata.normalize("NFD", normalize_line(value).casefold())
+    mapped = "".join(prototypes.get(char, char) for char in decomposed)
+    return unicodedata.normalize("NFD", mapped)[:KEY_MAX_LENGTH]

@@ -20,6 +20,7 @@ from django_countries import countries
 
 from undersigned.core.audit import audit_history
 from undersigned.core.models import AuditEntry
+from undersigned.core.text import search_key
 from undersigned.signatures import services
 from undersigned.signatures.models import Signature, SignatureCounter
 
@@ -62,6 +63,22 @@ class CountryFilter(admin.SimpleListFilter):
         return queryset
 
 
+class LookalikeFilter(admin.SimpleListFilter):
+    """Signatures whose name looks like another one's on screen (same skeleton) but is
+    spelled with other characters: likely duplicates, or an attempt to pass as someone."""
+
+    title = _("lookalike names")
+    parameter_name = "lookalike"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Looks like another signature"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(looks_like__isnull=False)
+        return queryset
+
+
 @admin.register(Signature)
 class SignatureAdmin(admin.ModelAdmin):
     list_display = [
@@ -74,9 +91,12 @@ class SignatureAdmin(admin.ModelAdmin):
         "created",
         "verified_at",
     ]
-    list_filter = ["statement", StatusFilter, "kind", "source", CountryFilter]
+    list_filter = ["statement", StatusFilter, LookalikeFilter, "kind", "source", CountryFilter]
     search_fields = ["name", "email", "=country"]
-    search_help_text = _("A name, part of an email address, or a two-letter country code.")
+    search_help_text = _(
+        "A name in any script or spelling (Aysin finds Айсин), part of an email address, "
+        "or a two-letter country code."
+    )
     list_select_related = ["statement"]
     ordering = ["-pk"]
     show_full_result_count = False
@@ -99,6 +119,7 @@ class SignatureAdmin(admin.ModelAdmin):
                     "show_name",
                     "source",
                     "language",
+                    "looks_like",
                 ]
             },
         ),
@@ -118,6 +139,14 @@ class SignatureAdmin(admin.ModelAdmin):
         (_("History"), {"fields": ["history"]}),
     ]
     readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also match names through their ASCII transliteration, whatever the script."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        key = search_key(search_term)
+        if key:
+            found = found | queryset.filter(search_key__contains=key)
+        return found, may_have_duplicates
 
     @admin.display(description=_("name"), ordering="name")
     def display_name(self, signature: Signature) -> str:

@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from undersigned.core.text import NAME_MAX_LENGTH
+from undersigned.core.text import KEY_MAX_LENGTH, NAME_MAX_LENGTH
 from undersigned.statements.models import Statement
 
 
@@ -40,6 +40,22 @@ class Signature(models.Model):
     affiliation = models.CharField(_("affiliation"), max_length=NAME_MAX_LENGTH, blank=True)
     city = models.CharField(_("city"), max_length=NAME_MAX_LENGTH, blank=True)
     show_name = models.BooleanField(_("name shown in the public list"), default=True)
+    # Derived from the name (core.text): found from any keyboard, and lookalikes spotted.
+    search_key = models.CharField(max_length=KEY_MAX_LENGTH, blank=True, editable=False)
+    skeleton = models.CharField(max_length=KEY_MAX_LENGTH, blank=True, editable=False)
+    looks_like = models.ForeignKey(
+        "self",
+        verbose_name=_("looks like"),
+        help_text=_(
+            "Another signature of this statement whose name looks the same on screen but is "
+            "spelled with other characters: a likely duplicate."
+        ),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
     )
@@ -82,6 +98,7 @@ class Signature(models.Model):
             ),
             models.Index(fields=["statement", "ip_hash", "created"], name="signature_rate"),
             models.Index(fields=["statement", "status", "id"], name="signature_status"),
+            models.Index(fields=["statement", "skeleton"], name="signature_skeleton"),
         ]
 
     def __str__(self) -> str:

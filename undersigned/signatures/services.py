@@ -245,6 +245,8 @@ def signature_withdraw(*, token: str) -> Signature | None:
         count_verified(signature, -1)
     signature.status = Signature.Status.WITHDRAWN
     signature.name = signature.email = signature.affiliation = signature.city = ""
+    signature.search_key = signature.skeleton = ""
+    signature.looks_like = None
     signature.email_normalized = None
     signature.ip_hash = ""
     signature.token_hash = None
