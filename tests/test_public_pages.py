@@ -132,3 +132,12 @@ def test_pages_have_no_inline_script(client, statement):
 def test_outbox_page_is_hidden_outside_development_mode(client, db, settings):
     settings.DEV_MODE = False
     assert client.get("/en/dev/outbox/").status_code == 404
+
+
+def test_every_signatory_name_takes_its_own_direction(client, statement):
+    signature = Signature.objects.create(
+        statement=statement, kind="person", name="مريم الأحمد", country="LB", status="verified"
+    )
+    count_verified(signature, +1)
+    page = client.get(f"/en/s/{statement.slug}/").content.decode()
+    assert '<span dir="auto" class="name">مريم الأحمد</span>' in page
