@@ -42,11 +42,6 @@ class RowTemplate:
             row[index] = field.get_db_prep_save(value, connection)
         return row
 
-    def put(self, row: list[Any], name: str, value: Any) -> None:
-        """Set one more field of a prepared row."""
-        index = next(i for i, f in enumerate(self.fields) if name in (f.name, f.attname))
-        row[index] = self.fields[index].get_db_prep_save(value, connection)
-
     def insert(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
         """INSERT the rows in the current transaction; returns the new primary keys in
         row order when the table makes them (auto-increment), else an empty list."""

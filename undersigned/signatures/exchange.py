@@ -18,13 +18,12 @@ from undersigned.core.text import (
     FORMULA_PREFIXES,
     clean_email,
     clean_line,
-    confusable_skeleton,
     normalize_email,
     search_key,
 )
 from undersigned.signatures.models import Signature
 from undersigned.signatures.selectors import EXPORT_COLUMNS, export_rows
-from undersigned.signatures.services import count_verified
+from undersigned.signatures.services import count_verified, lookalike_mark
 from undersigned.statements.models import Statement
 
 
@@ -137,19 +136,6 @@ def _parse_row(row: dict[str, str]) -> dict:
     }
 
 
-def name_keys(statement: Statement, name: str) -> dict:
-    """The search key and skeleton of a name, and the earlier signature it looks like."""
-    skeleton = confusable_skeleton(name)
-    lookalike = (
-        Signature.objects.filter(statement=statement, skeleton=skeleton)
-        .exclude(name=name)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    return {"search_key": search_key(name), "skeleton": skeleton, "looks_like_id": lookalike}
-
-
 def _duplicate_reason(statement: Statement, data: dict, seen: set[str]) -> str:
     if data["email"]:
         key = normalize_email(data["email"])
@@ -209,15 +195,17 @@ def import_csv(
                 continue
             try:
                 with transaction.atomic():
-                    signature = Signature.objects.create(
+                    signature = Signature(
                         statement=statement,
-                        **name_keys(statement, data["name"]),
+                        search_key=search_key(data["name"]),
                         email_normalized=normalize_email(data["email"]) if data["email"] else None,
                         status=Signature.Status.VERIFIED,
                         source=Signature.Source.IMPORT,
                         verified_at=timezone.now(),
                         **data,
                     )
+                    lookalike_mark(signature)
+                    signature.save(force_insert=True)
             except IntegrityError:
                 report.lines[-1] = ImportLine(
                     number, "skip", data["name"], "this email has already signed"

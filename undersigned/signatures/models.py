@@ -40,7 +40,8 @@ class Signature(models.Model):
     affiliation = models.CharField(_("affiliation"), max_length=NAME_MAX_LENGTH, blank=True)
     city = models.CharField(_("city"), max_length=NAME_MAX_LENGTH, blank=True)
     show_name = models.BooleanField(_("name shown in the public list"), default=True)
-    # Derived from the name (core.text): found from any keyboard, and lookalikes spotted.
+    # Derived from the name (core.text): found from any keyboard (set when signing), and
+    # lookalikes spotted (skeleton and looks_like, set once confirmed or imported).
     search_key = models.CharField(max_length=KEY_MAX_LENGTH, blank=True, editable=False)
     skeleton = models.CharField(max_length=KEY_MAX_LENGTH, blank=True, editable=False)
     looks_like = models.ForeignKey(
@@ -98,7 +99,13 @@ class Signature(models.Model):
             ),
             models.Index(fields=["statement", "ip_hash", "created"], name="signature_rate"),
             models.Index(fields=["statement", "status", "id"], name="signature_status"),
-            models.Index(fields=["statement", "skeleton"], name="signature_skeleton"),
+            # Set at confirmation or import (see services.lookalike_mark): pending rows stay
+            # out, so the signing path maintains no index for it.
+            models.Index(
+                fields=["statement", "skeleton"],
+                condition=~Q(skeleton=""),
+                name="signature_skeleton",
+            ),
         ]
 
     def __str__(self) -> str:

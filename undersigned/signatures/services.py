@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from undersigned.core.audit import audit_record
 from undersigned.core.net import ip_hash
-from undersigned.core.text import normalize_email
+from undersigned.core.text import confusable_skeleton, normalize_email
 from undersigned.signatures import writer
 from undersigned.signatures.models import Signature, SignatureCounter
 from undersigned.signatures.tasks import MAIL_ALREADY_SIGNED, MAIL_VERIFY, send_signature_mail
@@ -189,6 +189,23 @@ def signature_for_confirm_token(*, token: str) -> Signature | None:
     return signature
 
 
+def lookalike_mark(signature: Signature) -> None:
+    """Set the skeleton of a confirmed (or imported) signature and point `looks_like` to
+    the earliest other signature of the statement whose name looks the same on screen but
+    is spelled otherwise. Pending signatures are left out: only counted ones matter to
+    moderators, and the signing path stays free of the lookup. Call in the caller's
+    transaction; the caller saves."""
+    signature.skeleton = confusable_skeleton(signature.name)
+    signature.looks_like_id = (
+        Signature.objects.filter(statement_id=signature.statement_id, skeleton=signature.skeleton)
+        .exclude(name=signature.name)
+        .exclude(pk=signature.pk)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 @transaction.atomic
 def signature_confirm(*, token: str) -> Signature | None:
     """Confirm the email of a pending signature. Returns None for a dead link."""
@@ -207,7 +224,17 @@ def signature_confirm(*, token: str) -> Signature | None:
     else:
         signature.status = Signature.Status.VERIFIED
         count_verified(signature, +1)
-    signature.save(update_fields=["token_hash", "token_expires", "verified_at", "status"])
+    lookalike_mark(signature)
+    signature.save(
+        update_fields=[
+            "token_hash",
+            "token_expires",
+            "verified_at",
+            "status",
+            "skeleton",
+            "looks_like",
+        ]
+    )
     audit_record(
         action="signature.confirm",
         target=signature,

@@ -30,7 +30,7 @@ from django.utils import timezone
 from undersigned.core.bulk import RowTemplate
 from undersigned.core.models import AuditEntry
 from undersigned.core.queue import enqueue_many
-from undersigned.core.text import confusable_skeleton, search_key
+from undersigned.core.text import search_key
 from undersigned.signatures.models import Signature
 from undersigned.signatures.tasks import MAIL_VERIFY, send_signature_mail
 from undersigned.statements.models import Statement
@@ -99,14 +99,12 @@ _VARYING = [
     "ip_hash",
     "token_hash",
     "search_key",
-    "skeleton",
 ]
 
 
 @dataclass(frozen=True)
 class _Prepared:
     token: str
-    skeleton: str
     row: list
 
 
@@ -128,8 +126,8 @@ def _prepare(requests: list[SignRequest], now: datetime) -> tuple[RowTemplate, l
         token = secrets.token_urlsafe(32)
         values = (r.statement_id, r.kind, r.name, r.email, r.email_normalized, r.country)
         values += (r.affiliation, r.city, r.show_name, r.language, r.ip_hash, hash_token(token))
-        values += (search_key(r.name), confusable_skeleton(r.name))
-        prepared.append(_Prepared(token=token, skeleton=values[-1], row=template.row(*values)))
+        values += (search_key(r.name),)
+        prepared.append(_Prepared(token=token, row=template.row(*values)))
     return template, prepared
 
 
@@ -186,26 +184,6 @@ def _existing(requests: list[SignRequest]) -> dict[tuple[int, str], int]:
     return found
 
 
-def _lookalikes(requests: list[SignRequest], prepared: list[_Prepared], fresh: list[int]) -> dict:
-    """For new signatures whose name looks like (same skeleton) but is not the name of one
-    already signed on the statement: position -> the id of that earlier signature."""
-    found: dict[int, int] = {}
-    for statement_id in {requests[p].statement_id for p in fresh}:
-        positions = [p for p in fresh if requests[p].statement_id == statement_id]
-        skeletons = sorted({prepared[p].skeleton for p in positions})
-        rows = _select(
-            f"SELECT skeleton, name, id FROM {Signature._meta.db_table}"  # noqa: S608
-            f" WHERE statement_id = %s AND skeleton IN ({_marks(skeletons)}) ORDER BY id",
-            [statement_id, *skeletons],
-        )
-        for position in positions:
-            for skeleton, name, pk in rows:
-                if skeleton == prepared[position].skeleton and name != requests[position].name:
-                    found[position] = pk
-                    break
-    return found
-
-
 def _write(
     requests: list[SignRequest], template: RowTemplate, prepared: list[_Prepared], now: datetime
 ) -> list[Written | Refused]:
@@ -235,10 +213,7 @@ def _write(
         claimed[key] = position
         fresh.append(position)
 
-    for position, pk in _lookalikes(requests, prepared, fresh).items():
-        template.put(prepared[position].row, "looks_like_id", pk)
     ids = template.insert([prepared[position].row for position in fresh])
-    _link_lookalikes_in_batch(requests, prepared, dict(zip(fresh, ids, strict=True)))
     enqueue_many(
         send_signature_mail,
         [(pk, MAIL_VERIFY, prepared[p].token) for p, pk in zip(fresh, ids, strict=True)],
@@ -272,19 +247,6 @@ def _write(
                 signature_id=signature.pk, created=False, mailed=mailed, loaded=signature
             )
     return outcomes  # type: ignore[return-value]
-
-
-def _link_lookalikes_in_batch(
-    requests: list[SignRequest], prepared: list[_Prepared], ids: dict[int, int]
-) -> None:
-    """Lookalikes among the new signatures of one batch (rare): the later one points to
-    the earlier, as it would had they come in two batches."""
-    first: dict[tuple[int, str], int] = {}
-    for position, pk in ids.items():
-        key = (requests[position].statement_id, prepared[position].skeleton)
-        earlier = first.setdefault(key, position)
-        if earlier != position and requests[earlier].name != requests[position].name:
-            Signature.objects.filter(pk=pk, looks_like__isnull=True).update(looks_like=ids[earlier])
 
 
 def write_batch(requests: list[SignRequest]) -> list[Written | Refused]:
