@@ -17,6 +17,7 @@ def seed(count: int, slug: str = "keep-our-rivers-free") -> float:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from undersigned.core.text import confusable_skeleton, search_key
     from undersigned.signatures.services import counters_recount
     from undersigned.statements.models import Statement
 
@@ -55,8 +56,8 @@ def seed(count: int, slug: str = "keep-our-rivers-free") -> float:
     sql = (
         "INSERT INTO signatures_signature (statement_id, kind, name, email, email_normalized,"
         " country, affiliation, city, show_name, status, source, language, ip_hash,"
-        " mails_sent, created, verified_at) VALUES"
-        " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " mails_sent, created, verified_at, search_key, skeleton) VALUES"
+        " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
     )
     batch = 20_000
     for start in range(0, count, batch):
@@ -64,11 +65,12 @@ def seed(count: int, slug: str = "keep-our-rivers-free") -> float:
         for n in range(start, min(count, start + batch)):
             kind = "organization" if n % 20 == 0 else "person"
             email = f"seed{n}@example.org"
+            name = f"Signer {n:07d}"
             rows.append(
                 (
                     statement.pk,
                     kind,
-                    f"Signer {n:07d}",
+                    name,
                     email,
                     email,
                     countries[n % len(countries)],
@@ -82,6 +84,8 @@ def seed(count: int, slug: str = "keep-our-rivers-free") -> float:
                     0,
                     now,
                     now,
+                    search_key(name),
+                    confusable_skeleton(name),
                 )
             )
         with transaction.atomic(), connection.cursor() as cursor:
