@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import socket
 from email import policy
@@ -32,7 +33,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def smtp_server(settings):
+def smtp_server(settings, monkeypatch):
+    # aiosmtpd's thread logs each disconnect, possibly after pytest has closed the stream
+    # it captured for this test ("I/O operation on closed file"): warnings only.
+    monkeypatch.setattr(logging.getLogger("mail.log"), "level", logging.WARNING)
     handler = CollectingHandler()
     controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
     controller.start()
