@@ -168,6 +168,15 @@ SIGNATURE_GROUP_COMMIT = env_bool("UNDERSIGNED_GROUP_COMMIT", True)
 SIGNATURE_BATCH_MAX = env_int("UNDERSIGNED_SIGNATURE_BATCH_MAX", 256, minimum=1)
 SIGNATORY_PAGE_SIZE = env_int("UNDERSIGNED_SIGNATORY_PAGE_SIZE", 100, minimum=1)
 
+# --- Machine translation (none unless configured) --------------------------------------------
+# A LibreTranslate-compatible server: its output is stored for human review, never published
+# as it is. Nothing is sent anywhere unless an operator sets this.
+MT_URL = env_optional("UNDERSIGNED_MT_URL")
+if MT_URL and urlsplit(MT_URL).scheme not in {"http", "https"}:
+    raise ImproperlyConfigured(f"UNDERSIGNED_MT_URL must be an http(s) URL, not {MT_URL!r}")
+MT_API_KEY = env_optional("UNDERSIGNED_MT_API_KEY")
+MT_TIMEOUT_SECONDS = env_int("UNDERSIGNED_MT_TIMEOUT", 30, minimum=1)
+
 # --- Internationalization -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 # The UI languages. Each has a complete catalog in locale/ (a test checks it).
