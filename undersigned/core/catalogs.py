@@ -40,6 +40,11 @@ def _read(path: Path):
         return read_po(handle, locale=None, abort_invalid=True)
 
 
+def _label(message) -> str:
+    """The msgid, or the singular msgid of a plural entry."""
+    return message.id if isinstance(message.id, str) else message.id[0]
+
+
 def catalog_report(path: Path) -> CatalogReport:
     catalog = _read(path)
     report = CatalogReport(language=path.parent.parent.name)
@@ -47,7 +52,7 @@ def catalog_report(path: Path) -> CatalogReport:
         if not message.id:
             continue  # the header
         report.total += 1
-        label = message.id if isinstance(message.id, str) else message.id[0]
+        label = _label(message)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         if not all(strings):
             report.untranslated.append(label)
@@ -58,7 +63,7 @@ def catalog_report(path: Path) -> CatalogReport:
 
 def message_ids(path: Path) -> set[str]:
     """The msgids of a catalog (the singular of plural entries), header left out."""
-    return {m.id if isinstance(m.id, str) else m.id[0] for m in _read(path) if m.id}
+    return {_label(message) for message in _read(path) if message.id}
 
 
 def compile_catalogs(locale_dir: Path = LOCALE_DIR) -> list[Path]:

@@ -48,8 +48,7 @@ def write_export(
         for row in rows:
             cells = list(row)
             for index in _TYPED:
-                if cells[index].startswith(FORMULA_PREFIXES):
-                    cells[index] = _spreadsheet_safe(cells[index])
+                cells[index] = _spreadsheet_safe(cells[index])
             writer.writerow(cells)
             count += 1
         return count

@@ -6,13 +6,18 @@ from django.http import Http404
 from undersigned.statements.models import Statement
 
 
+def _visible_to(statement: Statement, user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Published and closed statements are public; organizers also see drafts."""
+    return statement.is_public or getattr(user, "is_staff", False)
+
+
 def statement_get_visible(*, slug: str, user: AbstractBaseUser | AnonymousUser) -> Statement:
     """A published or closed statement; organizers also see drafts (as a preview). Else 404."""
     try:
         statement = Statement.objects.get(slug=slug)
     except Statement.DoesNotExist as exc:
         raise Http404 from exc
-    if statement.is_public or getattr(user, "is_staff", False):
+    if _visible_to(statement, user):
         return statement
     raise Http404
 
@@ -35,7 +40,7 @@ def statement_get_for_signing(*, slug: str, user: AbstractBaseUser | AnonymousUs
         cached = (now + SIGNING_CACHE_SECONDS, Statement.objects.filter(slug=slug).first())
         _signing_cache[slug] = cached
     statement = cached[1]
-    if statement is not None and (statement.is_public or getattr(user, "is_staff", False)):
+    if statement is not None and _visible_to(statement, user):
         return statement
     raise Http404
 
