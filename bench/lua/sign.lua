@@ -1,7 +1,8 @@
 -- wrk script: every request signs with a new address, from a new client address.
 -- Environment: CSRF_TOKEN, CSRF_COOKIE, SIGN_PATH, DELAY_MS (0: as fast as possible).
+-- `number` is a global that setup() gives each thread (a local here would hide it, and
+-- then every thread would send the same addresses: half the signs would be resubmissions).
 local counter = 0
-local number = 0
 local threads = {}
 
 function setup(thread)
@@ -14,6 +15,7 @@ function init(args)
   cookie = os.getenv("CSRF_COOKIE")
   path = os.getenv("SIGN_PATH")
   pause = tonumber(os.getenv("DELAY_MS") or "0")
+  number = number or 0
   math.randomseed(os.time() * 1000 + number)
   run = math.random(1, 2000000000)
 end
