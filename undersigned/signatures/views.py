@@ -2,12 +2,17 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_http_methods, require_POST
 
 from undersigned.signatures import selectors, services
 from undersigned.signatures.forms import SignForm
 from undersigned.statements.models import Statement
-from undersigned.statements.selectors import statement_get_for_signing, statement_get_public
+from undersigned.statements.selectors import (
+    statement_get_for_signing,
+    statement_get_public,
+    statement_reading,
+)
 
 
 def render_statement_page(
@@ -19,8 +24,20 @@ def render_statement_page(
         before=request.GET.get("before"),
         size=settings.SIGNATORY_PAGE_SIZE,
     )
+    accepted = [
+        code for code, _q in parse_accept_lang_header(request.headers.get("Accept-Language", ""))
+    ]
+    reading = statement_reading(
+        statement=statement,
+        user=request.user,
+        choice=request.GET.get("lang", "")[:12],
+        interface=get_language() or "",
+        accepted=accepted[:10],
+        compare=request.GET.get("with", "")[:12],
+    )
     context = {
         "statement": statement,
+        "reading": reading,
         "counts": selectors.statement_counts(statement=statement),
         "page": page,
         "form": form,

@@ -111,13 +111,26 @@ def _script_of(char: str) -> str | None:
     return "other" if char.isalpha() else None
 
 
-def _main_script(text: str) -> str | None:
+def main_script(text: str) -> str | None:
     counts: dict[str, int] = {}
     for char in text:
         script = _script_of(char)
         if script:
             counts[script] = counts.get(script, 0) + 1
     return max(counts, key=counts.__getitem__) if counts else None
+
+
+_SCRIPT_OF_LANGUAGE = {
+    "hy": "armenian",
+    "el": "greek",
+    **dict.fromkeys(("ar", "fa", "ckb", "ur", "ps"), "arabic"),
+    **dict.fromkeys(("ru", "uk", "bg", "sr", "mk", "be", "kk", "ky"), "cyrillic"),
+}
+
+
+def language_script(language: str) -> str:
+    """The script a language is written in, as main_script names it (Latin unless known)."""
+    return _SCRIPT_OF_LANGUAGE.get((language or "").split("-")[0], "latin")
 
 
 def _is_kurmanji(text: str) -> bool:
@@ -158,7 +171,7 @@ def detect_language(text: str) -> str | None:
     The script decides wherever it can (Armenian, Greek, Persian against Arabic), because
     a rule on letters is certain where a statistical model on a short title is not.
     """
-    script = _main_script(text)
+    script = main_script(text)
     letters = set(text.casefold())
     if script is None or script == "other":
         return None
@@ -1024,6 +1037,47 @@ def parse_statement(text: str, *, language: str | None = None) -> ParsedStatemen
         signatories=signatories,
         unparsed=unparsed + unread,
     )
+
+
+def parse_body(text: str, *, language: str | None = None) -> list[Block]:
+    """Read a statement's body only (no title block, no signatory list): what an organizer
+    types in the text box, whose title is a field of its own."""
+    builder = _BodyBuilder()
+    for line in _lines(text):
+        if line.text:
+            builder.add(line.text, line.indent)
+        else:
+            builder.blank()
+    blocks = _finish_blocks(builder.blocks)
+    _tidy_blocks(blocks, language or _body_language(blocks))
+    return blocks
+
+
+def body_text(blocks: list[Block]) -> str:
+    """Blocks written back as text that `parse_body` reads into the same blocks: what the
+    organizer sees and edits after an import."""
+    parts: list[str] = []
+    for block in blocks:
+        parts.append("\n".join(_block_lines(block, indent="")))
+    return "\n\n".join(parts).strip() + "\n"
+
+
+def _block_lines(block: Block, *, indent: str) -> list[str]:
+    if block.kind == "heading":
+        return [f"{indent}## {block.text}"]
+    if block.kind == "list":
+        if all(child.marker is None for child in block.children):
+            return [f"{indent}{child.text}" for child in block.children]  # closing slogans
+        return [f"{indent}{child.marker} {child.text}" for child in block.children]
+    if block.kind in {"section", "item"} and block.marker:
+        lines = [f"{indent}{block.marker} {block.text}"]
+    else:
+        lines = [f"{indent}{block.text}"]
+    for child in block.children:
+        # Items follow their section directly; paragraphs and lists inside it are indented.
+        inner = "" if child.kind == "item" else "    "
+        lines += ([""] if child.kind != "item" else []) + _block_lines(child, indent=inner)
+    return lines
 
 
 def read_statement_file(path: str | Path) -> str:

@@ -1,9 +1,14 @@
+from __future__ import annotations
+
 import time
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count
 from django.http import Http404
 
-from undersigned.statements.models import Statement
+from undersigned.core.templatetags.undersigned import text_direction
+from undersigned.statements.models import Block, BlockTranslation, Statement, StatementVersion
 
 
 def _visible_to(statement: Statement, user: AbstractBaseUser | AnonymousUser) -> bool:
@@ -59,3 +64,287 @@ def statement_list_public() -> list[Statement]:
             status__in=[Statement.Status.PUBLISHED, Statement.Status.CLOSED]
         ).order_by("-published_at")[:50]
     )
+
+
+# --- versions, blocks and translations ------------------------------------------------------
+
+
+@dataclass
+class ShownBlock:
+    """A block as a reader sees it: in one language, with its children."""
+
+    key: str
+    kind: str
+    number: str
+    marker: str
+    text: str
+    language: str
+    children: list[ShownBlock] = field(default_factory=list)
+
+    @property
+    def direction(self) -> str:
+        return text_direction(self.language)
+
+
+def version_shown(*, statement: Statement, user: AbstractBaseUser | AnonymousUser):
+    """The version a reader sees: the latest published one. Organizers previewing a draft
+    statement see its latest version."""
+    versions = statement.versions.order_by("-number")
+    if statement.is_public:
+        return versions.filter(published_at__isnull=False).first() or versions.first()
+    return versions.first() if getattr(user, "is_staff", False) else None
+
+
+def versions_visible(
+    *, statement: Statement, user: AbstractBaseUser | AnonymousUser
+) -> list[StatementVersion]:
+    """Published versions; organizers also see the draft one."""
+    versions = statement.versions.order_by("number")
+    if not getattr(user, "is_staff", False):
+        versions = versions.filter(published_at__isnull=False)
+    return list(versions)
+
+
+def version_get_visible(
+    *, statement: Statement, number: int, user: AbstractBaseUser | AnonymousUser
+) -> StatementVersion:
+    for version in versions_visible(statement=statement, user=user):
+        if version.number == number:
+            return version
+    raise Http404
+
+
+@dataclass
+class Comparison:
+    old: StatementVersion
+    new: StatementVersion
+    changes: list  # diff.BlockChange, in the new version's order
+    kinds: dict[str, str]  # block key -> kind
+    title_change: object  # diff.BlockChange of the titles
+
+    @property
+    def changed(self) -> int:
+        return sum(change.status != "unchanged" or change.moved for change in self.changes)
+
+
+def _texts(version: StatementVersion) -> list[tuple[str, str]]:
+    return [(block.key, block.text) for block in version_blocks(version=version) if block.text]
+
+
+def versions_compare(*, old: StatementVersion, new: StatementVersion) -> Comparison:
+    from undersigned.statements import diff
+
+    kinds = dict(Block.objects.filter(version__in=[old, new]).values_list("key", "kind").distinct())
+    return Comparison(
+        old=old,
+        new=new,
+        changes=diff.diff_blocks(_texts(old), _texts(new)),
+        kinds=kinds,
+        title_change=diff.diff_block("title", old.title, new.title),
+    )
+
+
+def versions_unified_diff(*, old: StatementVersion, new: StatementVersion) -> str:
+    from undersigned.statements import diff
+
+    slug = old.statement.slug
+    return diff.unified_diff(
+        [("title", old.title), *_texts(old)],
+        [("title", new.title), *_texts(new)],
+        old_label=f"{slug} version {old.number}",
+        new_label=f"{slug} version {new.number}",
+    )
+
+
+def version_languages(*, version: StatementVersion) -> list[str]:
+    """Languages with an approved translation of every block that has text."""
+    return list(version.languages)
+
+
+def version_languages_recount(*, version: StatementVersion) -> list[str]:
+    """What version.languages should hold, counted from the rows (for the services)."""
+    needed = version.blocks.exclude(text="").count()
+    if not needed:
+        return []
+    rows = (
+        BlockTranslation.objects.filter(
+            block__version=version, state=BlockTranslation.State.APPROVED
+        )
+        .exclude(block__text="")
+        .values("language")
+        .annotate(done=Count("id"))
+    )
+    return sorted(row["language"] for row in rows if row["done"] == needed)
+
+
+def version_blocks(*, version: StatementVersion) -> list[Block]:
+    return list(version.blocks.order_by("position"))
+
+
+def version_reading(*, version: StatementVersion, language: str) -> list[ShownBlock]:
+    """The version's block tree in `language`: the source text, or the approved
+    translations when `language` is another one."""
+    blocks = version_blocks(version=version)
+    texts: dict[int, str] = {}
+    if language != version.language:
+        texts = dict(
+            BlockTranslation.objects.filter(
+                block__version=version,
+                language=language,
+                state=BlockTranslation.State.APPROVED,
+            ).values_list("block_id", "text")
+        )
+    shown: dict[int, ShownBlock] = {}
+    roots: list[ShownBlock] = []
+    for block in blocks:
+        translated = block.pk in texts
+        item = ShownBlock(
+            key=block.key,
+            kind=block.kind,
+            number=block.number,
+            marker=block.marker,
+            text=texts[block.pk] if translated else block.text,
+            language=language if translated else block.language,
+        )
+        shown[block.pk] = item
+        if block.parent_id is None:
+            roots.append(item)
+        else:
+            shown[block.parent_id].children.append(item)
+    return roots
+
+
+def statement_titles(*, statement: Statement, version: StatementVersion | None) -> dict[str, str]:
+    """Language code -> title; the version's own title in its language."""
+    titles = dict(statement.titles.values_list("language", "text"))
+    if version is not None:
+        titles[version.language] = version.title
+    return titles
+
+
+def reader_language(
+    *, choice: str, interface: str, accepted: list[str], source: str, available: list[str]
+) -> str:
+    """The language a reader sees the text in: their explicit choice, else the interface
+    language, else the first language their browser accepts, if the text exists in it
+    (the original or an approved translation); else the original."""
+    offered = {source, *available}
+    for candidate in (choice, interface, *accepted):
+        code = (candidate or "").lower()
+        for option in (code, code.split("-")[0]):
+            if option in offered:
+                return option
+    return source
+
+
+@dataclass
+class Reading:
+    """What the statement page shows of the text."""
+
+    version: StatementVersion | None
+    language: str  # the language the text is shown in
+    source_language: str
+    title: str
+    blocks: list[ShownBlock]
+    languages: list[str]  # the original and its approved translations
+    titles: dict[str, str]
+    compare_language: str = ""  # a second language shown side by side
+    compare_title: str = ""
+    rows: list[tuple[ShownBlock, ShownBlock]] = field(default_factory=list)
+
+    @property
+    def is_translation(self) -> bool:
+        return self.language != self.source_language
+
+    @property
+    def title_language(self) -> str:
+        return self.language if self.language in self.titles else self.source_language
+
+    @property
+    def compare_title_language(self) -> str:
+        if self.compare_language in self.titles:
+            return self.compare_language
+        return self.source_language
+
+
+def _pairs(left: list[ShownBlock], right: list[ShownBlock]) -> list[tuple[ShownBlock, ShownBlock]]:
+    """Blocks of two readings of one version, side by side in document order."""
+    pairs: list[tuple[ShownBlock, ShownBlock]] = []
+    for one, other in zip(left, right, strict=True):
+        pairs.append((one, other))
+        pairs.extend(_pairs(one.children, other.children))
+    return pairs
+
+
+def statement_reading(
+    *,
+    statement: Statement,
+    user: AbstractBaseUser | AnonymousUser,
+    choice: str = "",
+    interface: str = "",
+    accepted: list[str] | None = None,
+    compare: str = "",
+) -> Reading:
+    version = version_shown(statement=statement, user=user)
+    if version is None:
+        return Reading(None, statement.language, statement.language, statement.title, [], [], {})
+    available = version_languages(version=version)
+    language = reader_language(
+        choice=choice,
+        interface=interface,
+        accepted=accepted or [],
+        source=version.language,
+        available=available,
+    )
+    titles = statement_titles(statement=statement, version=version)
+    reading = Reading(
+        version=version,
+        language=language,
+        source_language=version.language,
+        title=titles.get(language, version.title),
+        blocks=version_reading(version=version, language=language),
+        languages=[version.language, *available],
+        titles=titles,
+    )
+    if compare and compare != language and compare in reading.languages:
+        other = version_reading(version=version, language=compare)
+        reading.compare_language = compare
+        reading.compare_title = titles.get(compare, version.title)
+        reading.rows = _pairs(reading.blocks, other)
+    return reading
+
+
+@dataclass
+class TranslationRow:
+    block: Block
+    translation: BlockTranslation | None
+    source_diff_html: str = ""  # for an outdated translation: what changed in the source
+
+
+def translation_workspace(*, version: StatementVersion, language: str) -> list[TranslationRow]:
+    """Every block with text beside its translation in `language`; an outdated one comes
+    with the change of its source since the text it translates."""
+    from undersigned.statements import diff
+
+    translations = {
+        t.block_id: t
+        for t in BlockTranslation.objects.filter(block__version=version, language=language)
+    }
+    rows = []
+    for block in version.blocks.exclude(text="").order_by("position"):
+        translation = translations.get(block.pk)
+        row = TranslationRow(block=block, translation=translation)
+        if translation is not None and translation.source_hash != block.source_hash:
+            old = (
+                Block.objects.filter(
+                    version__statement_id=version.statement_id,
+                    key=block.key,
+                    source_hash=translation.source_hash,
+                )
+                .values_list("text", flat=True)
+                .first()
+            )
+            if old is not None:
+                row.source_diff_html = diff.render_html(diff.diff_block(block.key, old, block.text))
+        rows.append(row)
+    return rows

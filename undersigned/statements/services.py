@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from difflib import SequenceMatcher
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -10,18 +12,22 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from markdown_it import MarkdownIt
 
 from undersigned.core.audit import audit_record
-from undersigned.statements.models import Statement
+from undersigned.statements import parsing
+from undersigned.statements.models import (
+    Block,
+    BlockTranslation,
+    Statement,
+    StatementTitle,
+    StatementVersion,
+)
 
-# CommonMark with raw HTML switched off: any HTML in the text is shown as text.
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 
 
-def render_body(body: str) -> str:
-    return _markdown.render(body)
+def source_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def split_markdown(text: str) -> tuple[str, str]:
@@ -45,6 +51,200 @@ def _unique_slug(title: str) -> str:
     return slug
 
 
+# --- versions and blocks -----------------------------------------------------------------------
+
+
+def _flatten(
+    blocks: list[parsing.Block], parent: int | None = None, flat: list | None = None
+) -> list[tuple[int | None, parsing.Block]]:
+    """The tree in document order, each block with the index of its parent."""
+    flat = [] if flat is None else flat
+    for block in blocks:
+        flat.append((parent, block))
+        _flatten(block.children, len(flat) - 1, flat)
+    return flat
+
+
+def _matched_keys(old: list[Block], new: list[parsing.Block]) -> list[str | None]:
+    """For each new block, the key of the old block it continues, or None for a new one.
+    Blocks are aligned on (kind, text): an unchanged block keeps its key, and within a run
+    of changed blocks each new block continues the old one of the same kind at the same
+    place, so that an amended paragraph is the same paragraph, amended."""
+    keys: list[str | None] = [None] * len(new)
+    matcher = SequenceMatcher(
+        None, [(b.kind, b.text) for b in old], [(b.kind, b.text) for b in new], autojunk=False
+    )
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for offset in range(i2 - i1):
+                keys[j1 + offset] = old[i1 + offset].key
+        elif tag == "replace":
+            for offset in range(min(i2 - i1, j2 - j1)):
+                if old[i1 + offset].kind == new[j1 + offset].kind:
+                    keys[j1 + offset] = old[i1 + offset].key
+    return keys
+
+
+def _next_key_number(statement: Statement) -> int:
+    keys = Block.objects.filter(version__statement=statement).values_list("key", flat=True)
+    numbers = [int(key[1:]) for key in keys if key[1:].isdigit()]
+    return max(numbers, default=0) + 1
+
+
+def _block_language(text: str, language: str) -> str:
+    """A block in another script than the statement's (an Arabic slogan in an English
+    text) gets its own language, so that it runs in its own direction."""
+    if not text or len(text) < 3:
+        return language
+    main = parsing.main_script(text)
+    if main and main != parsing.language_script(language):
+        return parsing.detect_language(text) or language
+    return language
+
+
+def _write_blocks(
+    *, version: StatementVersion, tree: list[parsing.Block], previous: list[Block]
+) -> list[Block]:
+    flat = _flatten(tree)
+    keys = _matched_keys(previous, [block for _parent, block in flat])
+    # Keys are never reused, not even those of a draft's blocks that are being replaced.
+    number = max(
+        [_next_key_number(version.statement)]
+        + [int(b.key[1:]) + 1 for b in previous if b.key[1:].isdigit()]
+    )
+    rows: list[Block] = []
+    for position, ((parent, block), key) in enumerate(zip(flat, keys, strict=True)):
+        if key is None:
+            key, number = f"b{number}", number + 1
+        rows.append(
+            Block(
+                version=version,
+                key=key,
+                position=position,
+                kind=block.kind,
+                number=block.number or "",
+                marker=block.marker or "",
+                text=block.text,
+                language=_block_language(block.text, version.language),
+                source_hash=source_hash(block.text),
+                parent=rows[parent] if parent is not None else None,
+            )
+        )
+    # Parents first, one level at a time, so that each child points at a saved row.
+    for depth_rows in _by_depth(rows):
+        for row in depth_rows:
+            row.parent_id = row.parent.pk if row.parent is not None else None
+        Block.objects.bulk_create(depth_rows)
+    return rows
+
+
+def _by_depth(rows: list[Block]) -> list[list[Block]]:
+    levels: dict[int, list[Block]] = {}
+    for row in rows:
+        depth, parent = 0, row.parent
+        while parent is not None:
+            depth, parent = depth + 1, parent.parent
+        levels.setdefault(depth, []).append(row)
+    return [levels[depth] for depth in sorted(levels)]
+
+
+def _carry_translations(old: list[Block], new: list[Block]) -> int:
+    """Copy the translations of the old blocks to the new blocks with the same key. A copy
+    whose source text changed becomes outdated; it keeps the hash of the text it
+    translates, so that the translator is shown what changed. Returns how many became
+    outdated."""
+    by_key = {block.key: block for block in new}
+    translations = BlockTranslation.objects.filter(block__in=[b.pk for b in old]).select_related(
+        "block"
+    )
+    copies, outdated = [], 0
+    for translation in translations:
+        block = by_key.get(translation.block.key)
+        if block is None:
+            continue
+        state = translation.state
+        if block.source_hash != translation.source_hash:
+            state = BlockTranslation.State.OUTDATED
+            outdated += 1
+        copies.append(
+            BlockTranslation(
+                block=block,
+                language=translation.language,
+                text=translation.text,
+                origin=translation.origin,
+                state=state,
+                translator_id=translation.translator_id,
+                source_hash=translation.source_hash,
+            )
+        )
+    BlockTranslation.objects.bulk_create(copies)
+    return outdated
+
+
+def _latest_version(statement: Statement) -> StatementVersion | None:
+    return statement.versions.order_by("-number").first()
+
+
+def _save_version(
+    *, statement: Statement, tree: list[parsing.Block]
+) -> tuple[StatementVersion, bool, int]:
+    """Put the statement's text into its working version: a new version when the latest
+    is published (a published version never changes), else the draft version, rewritten.
+    Returns the version, whether it is new, and how many translated blocks became
+    outdated."""
+    latest = _latest_version(statement)
+    if latest is not None and not latest.is_published:
+        previous = list(latest.blocks.all())
+        keep = {b.key: b for b in previous}
+        latest.title, latest.language = statement.title, statement.language
+        latest.save(update_fields=["title", "language"])
+        # Translations of the draft move to the rewritten blocks; then the old rows go.
+        saved = list(BlockTranslation.objects.filter(block__version=latest).select_related("block"))
+        latest.blocks.all().delete()
+        rows = _write_blocks(version=latest, tree=tree, previous=previous)
+        outdated = _restore_translations(saved, rows, keep)
+        _recount_languages(latest)
+        return latest, False, outdated
+    version = StatementVersion.objects.create(
+        statement=statement,
+        number=(latest.number + 1) if latest else 1,
+        title=statement.title,
+        language=statement.language,
+    )
+    previous = list(latest.blocks.all()) if latest else []
+    rows = _write_blocks(version=version, tree=tree, previous=previous)
+    outdated = _carry_translations(previous, rows)
+    _recount_languages(version)
+    return version, True, outdated
+
+
+def _recount_languages(version: StatementVersion) -> None:
+    from undersigned.statements.selectors import version_languages_recount
+
+    version.languages = version_languages_recount(version=version)
+    version.save(update_fields=["languages"])
+
+
+def _restore_translations(
+    saved: list[BlockTranslation], rows: list[Block], old: dict[str, Block]
+) -> int:
+    by_key = {block.key: block for block in rows}
+    outdated = 0
+    copies = []
+    for translation in saved:
+        block = by_key.get(translation.block.key)
+        if block is None:
+            continue
+        translation.pk = None
+        translation.block = block
+        if block.source_hash != translation.source_hash:
+            translation.state = BlockTranslation.State.OUTDATED
+            outdated += 1
+        copies.append(translation)
+    BlockTranslation.objects.bulk_create(copies)
+    return outdated
+
+
 def statement_validate(*, title: str, body: str, language: str) -> None:
     if not title.strip():
         raise ValidationError(_("A statement needs a title."))
@@ -61,23 +261,30 @@ def statement_create(
     body: str,
     language: str,
     slug: str = "",
+    titles: dict[str, str] | None = None,
     actor: AbstractBaseUser | None = None,
     actor_label: str = "",
 ) -> Statement:
+    """A draft statement with its first version. `titles` adds the title in other
+    languages (an imported title block); the title in `language` is `title`."""
     statement_validate(title=title, body=body, language=language)
     statement = Statement.objects.create(
-        slug=slug or _unique_slug(title),
-        title=title.strip(),
-        body=body,
-        body_html=render_body(body),
-        language=language,
+        slug=slug or _unique_slug(title), title=title.strip(), body=body, language=language
+    )
+    version, _new, _outdated = _save_version(
+        statement=statement, tree=parsing.parse_body(body, language=language)
+    )
+    StatementTitle.objects.bulk_create(
+        StatementTitle(statement=statement, language=code, text=text.strip()[:300])
+        for code, text in (titles or {}).items()
+        if code != language and text.strip()
     )
     audit_record(
         action="statement.create",
         target=statement,
         actor=actor,
         actor_label=actor_label,
-        data={"title": statement.title, "slug": statement.slug},
+        data={"title": statement.title, "slug": statement.slug, "version": version.number},
     )
     return statement
 
@@ -92,7 +299,10 @@ def statement_update(
     slug: str,
     actor: AbstractBaseUser | None = None,
 ) -> Statement:
+    """Change the text or its address. A change of text goes into the working version: a
+    new one when the latest version is published, which stays as it was."""
     statement_validate(title=title, body=body, language=language)
+    statement = Statement.objects.select_for_update().get(pk=statement.pk)
     title = title.strip()
     changed = [
         field
@@ -110,11 +320,14 @@ def statement_update(
         language,
         slug,
     )
-    statement.body_html = render_body(body)
     statement.save()
-    audit_record(
-        action="statement.update", target=statement, actor=actor, data={"changed": changed}
-    )
+    data: dict = {"changed": changed}
+    if set(changed) & {"title", "body", "language"}:
+        version, new, outdated = _save_version(
+            statement=statement, tree=parsing.parse_body(body, language=language)
+        )
+        data.update(version=version.number, new_version=new, outdated_translations=outdated)
+    audit_record(action="statement.update", target=statement, actor=actor, data=data)
     return statement
 
 
@@ -122,11 +335,25 @@ def statement_update(
 def statement_publish(
     *, statement: Statement, actor: AbstractBaseUser | None = None, actor_label: str = ""
 ) -> Statement:
+    """Publish the statement, and its latest version if that is a draft: from then on
+    that version never changes."""
     statement = Statement.objects.select_for_update().get(pk=statement.pk)
+    now = timezone.now()
+    version = _latest_version(statement)
+    if version is not None and not version.is_published:
+        version.published_at = now
+        version.save(update_fields=["published_at"])
+        audit_record(
+            action="statement.version_publish",
+            target=statement,
+            actor=actor,
+            actor_label=actor_label,
+            data={"version": version.number},
+        )
     if statement.status != Statement.Status.PUBLISHED:
         previous = statement.status
         statement.status = Statement.Status.PUBLISHED
-        statement.published_at = statement.published_at or timezone.now()
+        statement.published_at = statement.published_at or now
         statement.closed_at = None
         statement.save(update_fields=["status", "published_at", "closed_at", "updated"])
         audit_record(
@@ -148,3 +375,145 @@ def statement_close(*, statement: Statement, actor: AbstractBaseUser | None = No
         statement.save(update_fields=["status", "closed_at", "updated"])
         audit_record(action="statement.close", target=statement, actor=actor)
     return statement
+
+
+# --- translations ----------------------------------------------------------------------------
+
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+
+
+def _check_target(version: StatementVersion, language: str) -> None:
+    if not _LANGUAGE_CODE.fullmatch(language):
+        raise ValidationError(_("The language must be a code such as en, fr or pt-BR."))
+    if language == version.language:
+        raise ValidationError(_("This is the language of the original text."))
+
+
+@transaction.atomic
+def translation_save(
+    *,
+    version: StatementVersion,
+    language: str,
+    texts: dict[str, str],
+    title: str = "",
+    state: str = BlockTranslation.State.DRAFT,
+    actor: AbstractBaseUser | None = None,
+) -> int:
+    """Store a person's translation of some blocks (block key -> text) in `state`. A block
+    whose text is unchanged and whose translation is current keeps its origin, translator
+    and state unless `state` moves it on (to review, or approved); an empty text removes
+    the block's translation. Returns how many blocks changed."""
+    _check_target(version, language)
+    if state not in {choice for choice, _label in BlockTranslation.State.choices} or (
+        state == BlockTranslation.State.OUTDATED
+    ):
+        raise ValidationError(_("Unknown state."))
+    blocks = {block.key: block for block in version.blocks.exclude(text="")}
+    existing = {
+        t.block.key: t
+        for t in BlockTranslation.objects.filter(block__version=version, language=language)
+        .select_related("block")
+        .select_for_update()
+    }
+    changed = 0
+    for key, raw in texts.items():
+        block = blocks.get(key)
+        if block is None:
+            continue
+        text = raw.strip()
+        current = existing.get(key)
+        if not text:
+            if current is not None:
+                current.delete()
+                changed += 1
+            continue
+        if current is None:
+            BlockTranslation.objects.create(
+                block=block,
+                language=language,
+                text=text,
+                origin=BlockTranslation.Origin.HUMAN,
+                state=state,
+                translator=actor,
+                source_hash=block.source_hash,
+            )
+            changed += 1
+            continue
+        same_text = current.text == text
+        if same_text and current.state == state and current.source_hash == block.source_hash:
+            continue
+        if not same_text:
+            current.origin = BlockTranslation.Origin.HUMAN
+            current.translator = actor
+            current.text = text
+        # Saving a block again, edited or not, confirms it against the current source.
+        current.source_hash = block.source_hash
+        current.state = state
+        current.save()
+        changed += 1
+    title = title.strip()[:300]
+    if title:
+        StatementTitle.objects.update_or_create(
+            statement=version.statement, language=language, defaults={"text": title}
+        )
+    _recount_languages(version)
+    audit_record(
+        action="translation.save",
+        target=version.statement,
+        actor=actor,
+        data={"version": version.number, "language": language, "blocks": changed, "state": state},
+    )
+    return changed
+
+
+class MachineTranslationOff(Exception):
+    """No machine translation provider is configured."""
+
+
+def translation_machine_fill(
+    *, version: StatementVersion, language: str, actor: AbstractBaseUser | None = None
+) -> int:
+    """Fill the blocks that have no translation in `language` with the provider's output,
+    stored as origin machine and state needs review: a person approves them, or not.
+    The provider is asked outside any transaction. Returns how many blocks were filled.
+    Raises MachineTranslationOff, or translation.TranslationError from the provider."""
+    from undersigned.statements.translation import translation_provider
+
+    provider = translation_provider()
+    if provider is None:
+        raise MachineTranslationOff()
+    _check_target(version, language)
+    done = set(
+        BlockTranslation.objects.filter(block__version=version, language=language).values_list(
+            "block_id", flat=True
+        )
+    )
+    todo = [b for b in version.blocks.exclude(text="") if b.pk not in done]
+    drafts = [
+        (block, provider.translate(block.text, source=block.language, target=language))
+        for block in todo
+    ]
+    with transaction.atomic():
+        BlockTranslation.objects.bulk_create(
+            [
+                BlockTranslation(
+                    block=block,
+                    language=language,
+                    text=text.strip(),
+                    origin=BlockTranslation.Origin.MACHINE,
+                    state=BlockTranslation.State.NEEDS_REVIEW,
+                    translator=None,
+                    source_hash=block.source_hash,
+                )
+                for block, text in drafts
+                if text.strip()
+            ],
+            ignore_conflicts=True,  # a person saved this block meanwhile: theirs stays
+        )
+        audit_record(
+            action="translation.machine",
+            target=version.statement,
+            actor=actor,
+            data={"version": version.number, "language": language, "provider": provider.name},
+        )
+    return len(drafts)
