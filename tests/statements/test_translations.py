@@ -1,0 +1,189 @@
+"""Per-block translations: states, outdated blocks, the reader's language, side by side."""
+
+import pytest
+from django.test import Client
+
+from undersigned.statements.models import BlockTranslation
+from undersigned.statements.services import (
+    MachineTranslationOff,
+    statement_create,
+    statement_publish,
+    statement_update,
+    translation_machine_fill,
+    translation_save,
+)
+
+BODY = "Water is life.\n\n1. Publish plans.\n\n2. Consult the people."
+ARABIC = {
+    "Water is life.": "الماء حياة.",
+    "Publish plans.": "انشروا الخطط.",
+    "Consult the people.": "استشيروا الناس.",
+}
+
+
+@pytest.fixture
+def statement(db):
+    statement = statement_create(title="Rivers", body=BODY, language="en", slug="rivers")
+    return statement_publish(statement=statement)
+
+
+def _version(statement, number=None):
+    versions = statement.versions.order_by("-number")
+    return versions.get(number=number) if number else versions.first()
+
+
+def _translate(version, texts, state="approved", language="ar", title="الأنهار"):
+    keys = {block.text: block.key for block in version.blocks.exclude(text="")}
+    return translation_save(
+        version=version,
+        language=language,
+        texts={keys[source]: text for source, text in texts.items()},
+        title=title,
+        state=state,
+    )
+
+
+def test_a_language_is_offered_once_every_block_is_approved(statement):
+    version = _version(statement)
+    _translate(version, dict(list(ARABIC.items())[:2]))
+    version.refresh_from_db()
+    assert version.languages == []
+    _translate(version, ARABIC)
+    version.refresh_from_db()
+    assert version.languages == ["ar"]
+
+
+def test_a_translation_waiting_for_review_is_not_public(statement):
+    _translate(_version(statement), ARABIC, state="needs_review")
+    page = Client().get("/ar/s/rivers/").content.decode()
+    assert "الماء حياة." not in page
+
+
+def test_reader_with_arabic_interface_reads_the_approved_arabic_text(statement):
+    _translate(_version(statement), ARABIC)
+    page = Client().get("/ar/s/rivers/").content.decode()
+    assert 'lang="ar" dir="rtl">الماء حياة.' in page
+    assert 'href="?lang=en"' in page  # the note links to the original
+
+
+def test_accept_language_chooses_the_text_language(statement):
+    _translate(_version(statement), ARABIC)
+    page = Client().get("/en/s/rivers/", HTTP_ACCEPT_LANGUAGE="ar,en;q=0.5").content.decode()
+    # The interface is English (the address says so) and the original is English.
+    assert "Water is life." in page
+
+
+def test_explicit_choice_wins_over_the_interface_language(statement):
+    _translate(_version(statement), ARABIC)
+    page = Client().get("/ar/s/rivers/?lang=en").content.decode()
+    assert 'lang="en" dir="ltr">Water is life.' in page
+
+
+def test_side_by_side_shows_both_languages_with_their_directions(statement):
+    _translate(_version(statement), ARABIC)
+    page = Client().get("/en/s/rivers/?lang=en&with=ar").content.decode()
+    assert 'lang="en" dir="ltr">Water is life.' in page
+    assert 'lang="ar" dir="rtl">الماء حياة.' in page
+    assert 'lang="ar" dir="rtl">الأنهار' in page
+
+
+def test_switcher_lists_only_approved_languages(statement):
+    _translate(_version(statement), ARABIC)
+    _translate(_version(statement), {"Water is life.": "Η ζωή."}, language="el", title="Ποτάμια")
+    page = Client().get("/en/s/rivers/").content.decode()
+    assert 'href="?lang=ar"' in page
+    assert 'href="?lang=el"' not in page
+
+
+def test_changing_a_source_block_outdates_exactly_its_translations(statement):
+    _translate(_version(statement), ARABIC)
+    statement_update(
+        statement=statement,
+        title="Rivers",
+        body=BODY.replace("Publish plans.", "Publish all plans."),
+        language="en",
+        slug="rivers",
+    )
+    new = _version(statement, 2)
+    states = {
+        t.block.text: t.state
+        for t in BlockTranslation.objects.filter(block__version=new).select_related("block")
+    }
+    assert states == {
+        "Water is life.": "approved",
+        "Publish all plans.": "outdated",
+        "Consult the people.": "approved",
+    }
+    assert new.languages == []  # one block is outdated: Arabic is not complete
+    assert _version(statement, 1).languages == ["ar"]  # the published version keeps it
+
+
+def test_translator_screen_shows_the_source_change_of_an_outdated_block(statement, client):
+    from undersigned.core.accounts import organizer_create
+
+    _translate(_version(statement), ARABIC)
+    statement_update(
+        statement=statement,
+        title="Rivers",
+        body=BODY.replace("Publish plans.", "Publish all plans."),
+        language="en",
+        slug="rivers",
+    )
+    user, _password = organizer_create(email="t@example.org", password="a-Long-pass-42")
+    client.force_login(user)
+    page = client.get("/en/s/rivers/translate/ar/").content.decode()
+    assert "Publish<ins> all</ins> plans." in page
+    assert 'dir="rtl"' in page and 'name="t-' in page
+
+
+def test_translator_screen_saves_and_approves(statement, client):
+    from undersigned.core.accounts import organizer_create
+
+    user, _password = organizer_create(email="t@example.org", password="a-Long-pass-42")
+    client.force_login(user)
+    version = _version(statement)
+    data = {f"t-{b.key}": ARABIC[b.text] for b in version.blocks.exclude(text="")}
+    response = client.post(
+        "/en/s/rivers/translate/ar/",
+        {**data, "title": "الأنهار", "state": "approved", "version": version.number},
+    )
+    assert response.status_code == 302
+    saved = BlockTranslation.objects.filter(language="ar")
+    assert {t.state for t in saved} == {"approved"} and saved.count() == 3
+    assert {t.translator for t in saved} == {user}
+    version.refresh_from_db()
+    assert version.languages == ["ar"]
+
+
+def test_translator_screen_needs_an_organizer(statement):
+    response = Client().get("/en/s/rivers/translate/ar/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_machine_translation_is_off_by_default(statement):
+    with pytest.raises(MachineTranslationOff):
+        translation_machine_fill(version=_version(statement), language="ar")
+
+
+def test_machine_output_is_stored_as_machine_needing_review(statement, monkeypatch):
+    from undersigned.statements import translation
+
+    class Echo:
+        name = "echo"
+
+        def translate(self, text, *, source, target):
+            return f"[{target}] {text}"
+
+    monkeypatch.setattr(translation, "translation_provider", lambda: Echo())
+    filled = translation_machine_fill(version=_version(statement), language="ar")
+    assert filled == 3
+    saved = BlockTranslation.objects.filter(language="ar")
+    assert {(t.origin, t.state) for t in saved} == {("machine", "needs_review")}
+    assert _version(statement).languages == []
+
+
+def test_api_gives_titles_and_approved_languages(statement):
+    _translate(_version(statement), ARABIC)
+    data = Client().get("/api/v1/statements/rivers").json()
+    assert data["titles"] == {"en": "Rivers", "ar": "الأنهار"}
+    assert data["languages"] == ["ar"]
