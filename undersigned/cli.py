@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 
 def _setup_django() -> None:
@@ -162,41 +161,50 @@ def cmd_statement_add(args: argparse.Namespace) -> int:
     from django.core.exceptions import ValidationError
 
     from undersigned.statements.parsing import parse_statement, read_statement_file
-    from undersigned.statements.services import (
-        split_markdown,
-        statement_create,
-        statement_publish,
-    )
+    from undersigned.statements.services import statement_import, statement_publish
 
     if args.json and not args.dry_run:
         print("error: --json goes with --dry-run", file=sys.stderr)
         return 2
+    try:
+        text = read_statement_file(args.file)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    parsed = parse_statement(text, language=args.language)
     if args.dry_run:
-        # Read the file as the import parser does, save nothing: a person checks the
-        # reading (titles, structure, signatories, unread lines) before importing.
-        try:
-            text = read_statement_file(args.file)
-        except (OSError, ValueError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        parsed = parse_statement(text, language=args.language)
+        # Save nothing: a person checks the reading (titles, structure, signatories,
+        # unread lines) before importing.
         if args.json:
             print(json.dumps(parsed.as_dict(), ensure_ascii=False, indent=2))
         else:
             print(parsed.describe())
         return 0
-    if not args.language:
-        print("error: --language is required (a --dry-run detects it)", file=sys.stderr)
+    language = args.language or parsed.language
+    if not language:
+        print("error: the language could not be detected: give --language", file=sys.stderr)
         return 2
-    text = Path(args.file).read_text(encoding="utf-8")
+    titles = dict(parsed.titles)
+    if not titles.get(language) and parsed.blocks and parsed.blocks[0].kind == "heading":
+        # A Markdown file whose first heading is its title.
+        titles[language] = parsed.blocks.pop(0).text
     try:
-        title, body = split_markdown(text)
-        statement = statement_create(
-            title=title, body=body, language=args.language, slug=args.slug or "", actor_label="cli"
+        statement, report = statement_import(
+            parsed=parsed,
+            language=language,
+            titles=titles,
+            slug=args.slug or "",
+            signatories=args.signatories,
+            actor_label="cli",
         )
     except ValidationError as exc:
         print("error: " + " ".join(exc.messages), file=sys.stderr)
         return 2
+    if report is not None:
+        for line in report.lines:
+            if line.outcome != "add":
+                print(line.describe(), file=sys.stderr)
+        print(f"{report.added} signatories added (imported, not verified by email)")
     if args.publish:
         statement_publish(statement=statement, actor_label="cli")
     print(f"{settings.BASE_URL}{statement.get_absolute_url()}")
@@ -319,6 +327,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add.add_argument("--slug", help="the address (default: made from the title)")
     add.add_argument("--publish", action="store_true", help="publish it at once")
+    add.add_argument(
+        "--signatories",
+        action="store_true",
+        help="add the signatory list at its end as signatures (imported, not verified by email)",
+    )
     add.add_argument(
         "--dry-run",
         action="store_true",

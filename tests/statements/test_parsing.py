@@ -590,10 +590,21 @@ def test_cli_json_without_dry_run_is_refused(db, capsys):
     assert Statement.objects.count() == 0
 
 
-def test_cli_add_without_language_and_without_dry_run_is_refused(db, capsys):
-    assert main(["statement", "add", str(APPEAL)]) == 2
-    assert "--language" in capsys.readouterr().err
-    assert Statement.objects.count() == 0
+def test_cli_add_detects_the_language_and_keeps_every_title(db, capsys):
+    assert main(["statement", "add", str(DECLARATION)]) == 0
+    statement = Statement.objects.get()
+    parsed = parse_statement(DECLARATION.read_text())
+    assert statement.language == parsed.language
+    titles = dict(statement.titles.values_list("language", "text"))
+    assert {*titles, statement.language} == set(parsed.titles)
+
+
+def test_cli_add_with_signatories_imports_them_unverified(db, capsys):
+    from undersigned.signatures.models import Signature
+
+    assert main(["statement", "add", str(APPEAL), "--signatories"]) == 0
+    assert Signature.objects.filter(source=Signature.Source.IMPORT).count() > 0
+    assert "signatories added" in capsys.readouterr().out
 
 
 def test_cli_add_with_language_still_creates_the_statement(db, capsys):

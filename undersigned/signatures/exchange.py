@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -175,16 +176,34 @@ def import_csv(
     if not reader.fieldnames or "name" not in [f.strip().lower() for f in reader.fieldnames]:
         report.lines.append(ImportLine(1, "reject", "", "the header must name a 'name' column"))
         return report
+    records: list[tuple[int, dict]] = []
+    for row in reader:
+        try:
+            records.append((reader.line_num, _parse_row(row)))
+        except ValidationError as exc:
+            name = (row.get("name") or "").strip()[:60]
+            report.lines.append(ImportLine(reader.line_num, "reject", name, " ".join(exc.messages)))
+    return import_records(
+        records, statement=statement, dry_run=dry_run, actor_label=actor_label, report=report
+    )
+
+
+def import_records(
+    records: Iterable[tuple[int, dict]],
+    *,
+    statement: Statement,
+    dry_run: bool = False,
+    actor_label: str = "cli",
+    actor: AbstractBaseUser | None = None,
+    report: ImportReport | None = None,
+) -> ImportReport:
+    """Add signatures given as (line number, values) in one transaction: verified at once
+    (a person vouches for them) and marked as imported, not verified by email. Values:
+    kind, name, country, affiliation, city, email ("" for none) and show_name."""
+    report = report if report is not None else ImportReport()
     seen: set[str] = set()
     with transaction.atomic():
-        for row in reader:
-            number = reader.line_num
-            try:
-                data = _parse_row(row)
-            except ValidationError as exc:
-                name = (row.get("name") or "").strip()[:60]
-                report.lines.append(ImportLine(number, "reject", name, " ".join(exc.messages)))
-                continue
+        for number, data in records:
             reason = _duplicate_reason(statement, data, seen)
             if reason:
                 report.lines.append(ImportLine(number, "skip", data["name"], reason))
@@ -214,7 +233,9 @@ def import_csv(
             audit_record(
                 action="signature.import",
                 target=signature,
+                actor=actor,
                 actor_label=actor_label,
                 data={"line": number},
             )
+    report.lines.sort(key=lambda line: line.number)
     return report

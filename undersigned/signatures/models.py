@@ -22,7 +22,7 @@ class Signature(models.Model):
 
     class Source(models.TextChoices):
         WEB = "web", _("Signed on the web")
-        IMPORT = "import", _("Imported")
+        IMPORT = "import", _("Imported, not verified by email")
 
     statement = models.ForeignKey(
         Statement,

@@ -6,17 +6,20 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from undersigned.signatures.models import Signature, SignatureCounter
-from undersigned.statements import services
+from undersigned.statements import parsing, services
+from undersigned.statements.docx import DocxError, docx_text
 from undersigned.statements.models import Statement
 
 _TEXT_FIELDS = ("title", "slug", "language", "body")
@@ -52,6 +55,59 @@ class StatementForm(forms.ModelForm):
             except ValidationError as error:
                 self.add_error(None, error)
         return cleaned
+
+
+_IMPORT_MAX_BYTES = 2_000_000
+
+
+class StatementImportForm(forms.Form):
+    """Paste the text or upload it (plain text, Markdown or DOCX)."""
+
+    text = forms.CharField(
+        label=_("Text"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 18, "dir": "auto", "class": "vLargeTextField"}),
+        help_text=_(
+            "Paste the statement as published: its titles, its text and, at the end, its "
+            "list of signatories. A blank line starts a new paragraph; 1. starts a "
+            "section and a- an item of it."
+        ),
+    )
+    file = forms.FileField(
+        label=_("or a file"),
+        required=False,
+        help_text=_("Plain text, Markdown or a Word document (.docx)."),
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload is not None:
+            if upload.size > _IMPORT_MAX_BYTES:
+                raise ValidationError(_("The file is too large (2 MB at most)."))
+            try:
+                if upload.name.lower().endswith(".docx"):
+                    cleaned["text"] = docx_text(upload)
+                else:
+                    cleaned["text"] = upload.read().decode("utf-8-sig")
+            except (DocxError, UnicodeDecodeError) as exc:
+                raise ValidationError(
+                    _("The file could not be read: use UTF-8 text, Markdown or .docx.")
+                ) from exc
+        if not (cleaned.get("text") or "").strip():
+            raise ValidationError(_("Paste a text or choose a file."))
+        return cleaned
+
+
+def _posted_titles(request: HttpRequest) -> dict[str, str]:
+    """The title rows of the preview, as the organizer corrected them: language -> title."""
+    titles: dict[str, str] = {}
+    for index in range(50):
+        text = request.POST.get(f"title-{index}-text", "").strip()
+        code = request.POST.get(f"title-{index}-language", "").strip().lower()
+        if text and code and code not in titles:
+            titles[code] = text
+    return titles
 
 
 def _verified_total() -> Coalesce:
@@ -104,6 +160,76 @@ class StatementAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    change_list_template = "admin/statements/statement/change_list.html"
+
+    def get_urls(self):
+        own = [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="statements_statement_import",
+            )
+        ]
+        return own + super().get_urls()
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Paste or upload, check the preview (titles per language, the blocks, the
+        signatories and any line not understood), correct, then save as a draft."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta}
+        context["title"] = _("Import a statement")
+        form = StatementImportForm(request.POST or None, request.FILES or None)
+        if request.method != "POST" or not form.is_valid():
+            context["form"] = form
+            return TemplateResponse(request, "admin/statements/statement/import.html", context)
+        text = form.cleaned_data["text"]
+        parsed = parsing.parse_statement(text)
+        language = request.POST.get("language", "").strip().lower() or parsed.language or ""
+        if request.POST.get("action") == "save":
+            titles = _posted_titles(request)
+            try:
+                statement, report = services.statement_import(
+                    parsed=parsing.parse_statement(text, language=language or None),
+                    language=language,
+                    titles=titles,
+                    slug=request.POST.get("slug", "").strip(),
+                    signatories=request.POST.get("signatories") == "on",
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                context["error"] = " ".join(error.messages)
+            else:
+                message = str(_("The statement was imported as a draft."))
+                if report is not None:
+                    message = " ".join(
+                        [
+                            message,
+                            ngettext(
+                                "%(count)d signatory added.",
+                                "%(count)d signatories added.",
+                                report.added,
+                            )
+                            % {"count": report.added},
+                        ]
+                    )
+                    if report.added < len(report.lines):
+                        message += " " + str(_("Lines not added: %(lines)s")) % {
+                            "lines": "; ".join(
+                                line.describe() for line in report.lines if line.outcome != "add"
+                            )
+                        }
+                self.message_user(request, message, messages.SUCCESS)
+                return redirect("admin:statements_statement_change", statement.pk)
+        context.update(
+            form=StatementImportForm(initial={"text": text}),
+            parsed=parsed,
+            language=language,
+            title_rows=list(parsed.titles.items()) + [("", "")],
+            languages=settings.LANGUAGES,
+        )
+        return TemplateResponse(request, "admin/statements/statement/import.html", context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Statement]:
         return super().get_queryset(request).annotate(verified_total=_verified_total())

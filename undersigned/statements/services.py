@@ -517,3 +517,68 @@ def translation_machine_fill(
             data={"version": version.number, "language": language, "provider": provider.name},
         )
     return len(drafts)
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def statement_import(
+    *,
+    parsed: parsing.ParsedStatement,
+    language: str,
+    titles: dict[str, str],
+    slug: str = "",
+    signatories: bool = False,
+    actor: AbstractBaseUser | None = None,
+    actor_label: str = "",
+):
+    """A draft statement from a parsed text, as the organizer checked it in the preview:
+    `titles` (language -> title, as corrected) and the language of the text. With
+    `signatories`, the signatory list is added as signatures that are imported, not
+    verified by email; lines without a country are reported, not added.
+    Returns (statement, signature import report or None)."""
+    from undersigned.signatures.exchange import ImportLine, ImportReport, import_records
+
+    title = (titles.get(language) or next(iter(titles.values()), "")).strip()
+    if not parsed.blocks:
+        raise ValidationError(_("No text was found to import."))
+    with transaction.atomic():
+        statement = statement_create(
+            title=title,
+            body=parsing.body_text(parsed.blocks),
+            language=language,
+            slug=slug,
+            titles=titles,
+            actor=actor,
+            actor_label=actor_label,
+        )
+        report = None
+        if signatories and parsed.signatories:
+            report = ImportReport()
+            records = []
+            for number, signatory in enumerate(parsed.signatories, start=1):
+                if not signatory.country:
+                    report.lines.append(ImportLine(number, "reject", signatory.name, "no country"))
+                    continue
+                records.append(
+                    (
+                        number,
+                        {
+                            "kind": signatory.kind,
+                            "name": signatory.name,
+                            "country": signatory.country,
+                            "affiliation": signatory.affiliation or "",
+                            "city": signatory.city or "",
+                            "email": "",
+                            "show_name": True,
+                        },
+                    )
+                )
+            import_records(
+                records,
+                statement=statement,
+                actor=actor,
+                actor_label=actor_label or "import",
+                report=report,
+            )
+    return statement, report

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.urls import translate_url
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
+from django_countries import countries
 from markdown_it import MarkdownIt
 
 register = template.Library()
@@ -54,3 +55,9 @@ def language_label(code: str) -> str:
         return get_language_info(code)["name_local"]
     except KeyError:
         return code
+
+
+@register.filter
+def country_name(code: str) -> str:
+    """A country's name in the interface language."""
+    return countries.name(code) or code

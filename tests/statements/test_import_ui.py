@@ -1,0 +1,97 @@
+"""The organizer's import: paste or upload, preview, correct, save as a draft."""
+
+from pathlib import Path
+
+import pytest
+
+from undersigned.signatures.models import Signature
+from undersigned.statements.models import Statement
+
+SAMPLES = Path(__file__).parent / "samples"
+IMPORT = "/admin/statements/statement/import/"
+
+
+@pytest.fixture
+def organizer_client(client, organizer):
+    client.force_login(organizer)
+    return client
+
+
+def test_preview_shows_titles_blocks_signatories_and_saves_nothing(organizer_client):
+    text = (SAMPLES / "appeal.md").read_text()
+    page = organizer_client.post(IMPORT, {"text": text, "action": "preview"}).content.decode()
+    assert "Preview" in page and 'name="title-0-language"' in page
+    assert "signatories" in page
+    assert not Statement.objects.exists()
+
+
+def test_saving_the_preview_creates_a_draft_with_titles_and_nested_blocks(organizer_client):
+    text = (SAMPLES / "declaration.txt").read_text()
+    preview = organizer_client.post(IMPORT, {"text": text, "action": "preview"})
+    titles = preview.context["parsed"].titles
+    data = {"text": text, "action": "save", "language": "en"}
+    for index, (code, title) in enumerate(titles.items()):
+        data[f"title-{index}-language"] = code
+        data[f"title-{index}-text"] = title
+    response = organizer_client.post(IMPORT, data)
+    assert response.status_code == 302
+    statement = Statement.objects.get()
+    assert statement.status == Statement.Status.DRAFT and statement.language == "en"
+    stored = dict(statement.titles.values_list("language", "text"))
+    assert set(stored) == set(titles) - {"en"}
+    version = statement.versions.get()
+    section = version.blocks.get(kind="section", number="3")
+    assert list(section.children.values_list("number", flat=True)) == ["a", "b", "c", "d"]
+
+
+def test_a_corrected_title_language_is_stored(organizer_client):
+    text = "Su Hayattır\nWater Is Life\n\nWe ask for clean rivers and open data for everyone."
+    data = {
+        "text": text,
+        "action": "save",
+        "language": "en",
+        "title-0-language": "tr",
+        "title-0-text": "Su Hayattır",
+        "title-1-language": "en",
+        "title-1-text": "Water Is Life",
+    }
+    organizer_client.post(IMPORT, data)
+    statement = Statement.objects.get()
+    assert statement.title == "Water Is Life"
+    assert dict(statement.titles.values_list("language", "text")) == {"tr": "Su Hayattır"}
+
+
+def test_signatories_are_imported_unverified_by_email(organizer_client):
+    text = (SAMPLES / "appeal.md").read_text()
+    preview = organizer_client.post(IMPORT, {"text": text, "action": "preview"})
+    parsed = preview.context["parsed"]
+    data = {"text": text, "action": "save", "language": parsed.language, "signatories": "on"}
+    for index, (code, title) in enumerate(parsed.titles.items()):
+        data[f"title-{index}-language"] = code
+        data[f"title-{index}-text"] = title
+    organizer_client.post(IMPORT, data)
+    with_country = [s for s in parsed.signatories if s.country]
+    signatures = Signature.objects.all()
+    assert signatures.count() == len(with_country) > 0
+    assert {s.source for s in signatures} == {Signature.Source.IMPORT}
+    assert all(s.email == "" for s in signatures)
+
+
+def test_a_docx_upload_is_read(organizer_client, tmp_path):
+    from tests.statements.test_parsing import _paragraph, _write_docx
+
+    docx = _write_docx(
+        tmp_path / "appeal.docx",
+        [_paragraph("Water Is Life"), _paragraph("We ask for open river data for all.")],
+    )
+    with docx.open("rb") as handle:
+        page = organizer_client.post(IMPORT, {"file": handle, "action": "preview"})
+    assert page.status_code == 200
+    assert [b.text for b in page.context["parsed"].blocks] == [
+        "We ask for open river data for all."
+    ]
+
+
+def test_the_import_needs_a_text(organizer_client):
+    page = organizer_client.post(IMPORT, {"text": "  ", "action": "preview"}).content.decode()
+    assert "Paste a text or choose a file." in page
