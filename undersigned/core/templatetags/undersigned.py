@@ -50,7 +50,11 @@ def inline_markdown(text: str) -> str:
 
 @register.filter
 def language_label(code: str) -> str:
-    """A language's name in that language ("العربية", "Türkçe"), or its code."""
+    """A language's name in that language ("العربية", "Türkçe"), or its code: the name the
+    interface's language menu uses, else Django's."""
+    names = dict(settings.LANGUAGES)
+    if code in names:
+        return names[code]
     try:
         return get_language_info(code)["name_local"]
     except KeyError:
