@@ -315,3 +315,24 @@ def test_signature_page_has_no_inline_script_or_style(organizer_client, organiza
     page = organizer_client.get(f"{SIGNATURES}{organization.pk}/change/").content.decode()
     assert not re.search(r"<script(?![^>]*\ssrc=)[^>]*>", page)
     assert " style=" not in page
+
+
+def test_signatures_sorted_by_name_follow_the_organizers_language(organizer_client, statement):
+    from django.db import connection
+
+    from undersigned.signatures.models import Signature
+
+    for name in ["Zeynep", "ıslak Iğdır", "İlker", "Can"]:
+        Signature.objects.create(
+            statement=statement, kind="person", name=name, country="TR", status="verified"
+        )
+    page = organizer_client.get(
+        "/admin/signatures/signature/?o=1", HTTP_ACCEPT_LANGUAGE="tr"
+    ).content.decode()
+    order = [name for name in ["Can", "ıslak Iğdır", "İlker", "Zeynep"] if name in page]
+    positions = sorted(order, key=page.index)
+    if connection.vendor == "postgresql":
+        # Turkish: c < ı < i (İ) < z.
+        assert positions == ["Can", "ıslak Iğdır", "İlker", "Zeynep"]
+    else:
+        assert positions == sorted(order)  # code points

@@ -77,6 +77,26 @@ def test_oversized_request_body_is_refused_with_400(client, statement, settings)
     assert Signature.objects.count() == 0
 
 
+def test_public_body_over_the_public_limit_is_refused_with_413(client, statement, settings):
+    settings.PUBLIC_MAX_BODY_BYTES = 2048
+    response = sign(client, statement, affiliation="x" * 4000)
+    assert response.status_code == 413
+    assert Signature.objects.count() == 0
+
+
+def test_an_organizer_may_send_a_long_statement_to_import(client, organizer, settings):
+    settings.PUBLIC_MAX_BODY_BYTES = 2048
+    client.force_login(organizer)
+    text = "Water Is Life\n\n" + "\n\n".join(
+        f"{n}. Paragraph {n} of a long text." for n in range(1, 400)
+    )
+    response = client.post(
+        "/admin/statements/statement/import/", {"text": text, "action": "preview"}
+    )
+    assert response.status_code == 200
+    assert len(response.context["parsed"].blocks) == 399
+
+
 def test_form_without_any_field_gets_400_not_500(client, statement):
     response = client.post(f"/en/s/{statement.slug}/sign", {})
     assert response.status_code == 400

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "undersigned.core.middleware.PublicBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "undersigned.core.middleware.ClientIPMiddleware",
@@ -214,8 +215,11 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Security -------------------------------------------------------------------------------
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UNDERSIGNED_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
-DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+# What the public may send (the sign form needs a few kilobytes); organizers may send more:
+# a whole statement to import, a translation of hundreds of blocks.
+PUBLIC_MAX_BODY_BYTES = env_int("UNDERSIGNED_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UNDERSIGNED_MAX_ORGANIZER_BODY_BYTES", 4 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

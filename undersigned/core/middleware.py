@@ -42,6 +42,25 @@ class ClientIPMiddleware:
         return self.get_response(request)
 
 
+class PublicBodyLimitMiddleware:
+    """Refuses (413) a request body over settings.PUBLIC_MAX_BODY_BYTES unless an
+    organizer sends it: the sign form needs a few kilobytes, while an organizer pastes a
+    whole statement to import or saves a long translation (bounded in turn by
+    DATA_UPLOAD_MAX_MEMORY_SIZE). Runs before anything reads the body."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.PUBLIC_MAX_BODY_BYTES and not request.user.is_staff:
+            return render(request, "400.html", status=413)
+        return self.get_response(request)
+
+
 class DatabaseBusyMiddleware:
     """A locked database or a full disk gives a clear "try again" page (503), and since
     the transaction did not commit, nothing was acknowledged."""

@@ -131,3 +131,26 @@ def confusable_skeleton(value: str) -> str:
     decomposed = unicodedata.normalize("NFD", normalize_line(value).casefold())
     mapped = "".join(prototypes.get(char, char) for char in decomposed)
     return unicodedata.normalize("NFD", mapped)[:KEY_MAX_LENGTH]
+
+
+def name_collated(field: str, language: str):
+    """An expression that sorts `field` as `language` does: the ICU collation of that
+    language on PostgreSQL (und-x-icu, the root order, for a language without one), the
+    column itself elsewhere (SQLite compares code points)."""
+    from django.db import connection
+    from django.db.models import F
+    from django.db.models.functions import Collate
+
+    if connection.vendor != "postgresql":
+        return F(field)
+    return Collate(F(field), _icu_collation(language.split("-")[0].lower()))
+
+
+@cache
+def _icu_collation(language: str) -> str:
+    from django.db import connection
+
+    name = f"{language}-x-icu"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_collation WHERE collname = %s", [name])
+        return name if cursor.fetchone() else "und-x-icu"

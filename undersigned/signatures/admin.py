@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django_countries import countries
 
 from undersigned.core.audit import audit_history
 from undersigned.core.models import AuditEntry
-from undersigned.core.text import search_key
+from undersigned.core.text import name_collated, search_key
 from undersigned.signatures import services
 from undersigned.signatures.models import Signature, SignatureCounter
 
@@ -148,7 +149,16 @@ class SignatureAdmin(admin.ModelAdmin):
             found = found | queryset.filter(search_key__contains=key)
         return found, may_have_duplicates
 
-    @admin.display(description=_("name"), ordering="name")
+    def get_queryset(self, request: HttpRequest):
+        # Sorting by name follows the organizer's language on PostgreSQL (ICU: Turkish
+        # puts ı before i, Spanish ñ after n); SQLite sorts by code point.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(name_order=name_collated("name", get_language() or settings.LANGUAGE_CODE))
+        )
+
+    @admin.display(description=_("name"), ordering="name_order")
     def display_name(self, signature: Signature) -> str:
         return str(signature)
 
