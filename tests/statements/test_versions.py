@@ -132,3 +132,25 @@ def test_inline_markdown_renders_and_html_is_escaped(db):
     page = Client().get(f"/en/s/{statement.slug}/").content.decode()
     assert "<strong>ask</strong>" in page
     assert "<script>alert(1)" not in page
+
+
+def test_a_draft_edit_of_a_published_statement_stays_off_the_public_pages(published):
+    statement_update(
+        statement=published, title="Secret New Title", body=BODY, language="en", slug="rivers"
+    )
+    assert "Secret New Title" not in Client().get("/en/").content.decode()
+    assert "Secret New Title" not in Client().get("/en/s/rivers/").content.decode()
+    assert Client().get("/api/v1/statements/rivers").json()["title"] == "Rivers"
+
+
+def test_the_publish_action_publishes_a_new_draft_version(published, organizer):
+    _update(published, BODY + "\n\nAdded.")
+    client = Client()
+    client.force_login(organizer)
+    response = client.post(
+        "/admin/statements/statement/",
+        {"action": "publish", "_selected_action": [published.pk]},
+        follow=True,
+    )
+    assert "1 statement published." in response.content.decode()
+    assert published.versions.get(number=2).published_at is not None

@@ -285,9 +285,10 @@ class StatementAdmin(admin.ModelAdmin):
     def publish(self, request: HttpRequest, queryset: QuerySet[Statement]) -> None:
         selected = changed = 0
         for statement in queryset.order_by("pk"):
-            before = statement.status
+            # A published statement with a new draft version publishes that version.
+            before = statement.status, statement.versions.filter(published_at=None).exists()
             after = services.statement_publish(statement=statement, actor=request.user).status
-            selected, changed = selected + 1, changed + (before != after)
+            selected, changed = selected + 1, changed + (before[0] != after or before[1])
         message = ngettext(
             "%(count)d statement published.", "%(count)d statements published.", changed
         ) % {"count": changed}

@@ -4,7 +4,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404
 
 from undersigned.core.templatetags.undersigned import text_direction
@@ -59,11 +59,21 @@ def statement_get_public(*, slug: str) -> Statement:
 
 
 def statement_list_public() -> list[Statement]:
-    return list(
-        Statement.objects.filter(
-            status__in=[Statement.Status.PUBLISHED, Statement.Status.CLOSED]
-        ).order_by("-published_at")[:50]
+    """The latest public statements, each titled as its published version is (an edit
+    in progress is a draft version, not shown)."""
+    published_title = (
+        StatementVersion.objects.filter(statement=OuterRef("pk"), published_at__isnull=False)
+        .order_by("-number")
+        .values("title")[:1]
     )
+    statements = list(
+        Statement.objects.filter(status__in=[Statement.Status.PUBLISHED, Statement.Status.CLOSED])
+        .annotate(published_title=Subquery(published_title))
+        .order_by("-published_at")[:50]
+    )
+    for statement in statements:
+        statement.title = statement.published_title or statement.title
+    return statements
 
 
 # --- versions, blocks and translations ------------------------------------------------------
