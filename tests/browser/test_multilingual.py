@@ -122,3 +122,30 @@ def test_an_organizer_translates_approves_and_readers_get_the_language(
     page.goto(f"{live_server.url}/en/s/rivers/?lang=ar")
     expect(page.locator("article.statement h1")).to_have_text("أنهار حرة")
     expect(page.get_by_text("This is a translation.")).to_be_visible()
+
+
+def test_an_organizer_imports_a_declaration_through_the_preview(
+    page, live_server, transactional_db, organizer
+):
+    text = (Path(__file__).resolve().parents[1] / "statements/samples/declaration.txt").read_text()
+    page.goto(f"{live_server.url}/admin/")
+    page.get_by_label("Email").fill("organizer@example.org")
+    page.get_by_label("Password").fill("a-Long-pass-42")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/admin/statements/statement/")
+    page.get_by_role("link", name="Import a statement").click()
+    page.get_by_label("Text").fill(text)
+    page.get_by_role("button", name="Preview", exact=True).click()
+    titles = page.locator("table.import-titles input[name$='-language']")
+    expect(titles.nth(0)).to_have_value("tr")
+    expect(titles.nth(2)).to_have_value("ar")
+    expect(page.get_by_text("Item c) that they share river data")).to_be_visible()
+    _screenshot(page, "import-preview")
+    page.get_by_role("button", name="Save as a draft").click()
+    expect(page.get_by_text("The statement was imported as a draft.")).to_be_visible()
+    from undersigned.statements.models import Statement
+
+    statement = Statement.objects.get()
+    assert statement.titles.count() == 10  # eleven titles, English among them is the title
+    section = statement.versions.get().blocks.get(kind="section", number="3")
+    assert section.children.count() == 4
