@@ -11,7 +11,10 @@ from django.core import mail
 from undersigned.core.accounts import organizer_create
 from undersigned.core.worker import run_batch
 from undersigned.signatures import writer
-from undersigned.statements.selectors import statement_signing_cache_clear
+from undersigned.statements.selectors import (
+    statement_reading_cache_clear,
+    statement_signing_cache_clear,
+)
 from undersigned.statements.services import statement_create, statement_publish
 
 SIGN_FIELDS = {
@@ -29,6 +32,7 @@ SIGN_FIELDS = {
 @pytest.fixture(autouse=True)
 def _stop_signature_writer():
     statement_signing_cache_clear()
+    statement_reading_cache_clear()
     yield
     # A writer thread keeps a connection open; the test database must be free to drop.
     writer.shutdown()

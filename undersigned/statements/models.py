@@ -82,6 +82,9 @@ class StatementVersion(models.Model):
     # Languages in which every block with text has an approved translation. Kept by the
     # translation services, so that the public page does not count rows to know them.
     languages = models.JSONField(default=list, blank=True)
+    # Goes up with every change of its blocks' texts or translations or of the titles:
+    # readers' pages of the version are cached under it (selectors.statement_reading).
+    revision = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("version")

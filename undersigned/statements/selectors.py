@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404
+from django.utils.safestring import mark_safe
 
 from undersigned.core.templatetags.undersigned import text_direction
 from undersigned.statements.models import Block, BlockTranslation, Statement, StatementVersion
@@ -261,6 +262,7 @@ class Reading:
     compare_language: str = ""  # a second language shown side by side
     compare_title: str = ""
     rows: list[tuple[ShownBlock, ShownBlock]] = field(default_factory=list)
+    body_html: str = ""  # the blocks (or the pairs side by side), escaped: rendering.py
 
     @property
     def is_translation(self) -> bool:
@@ -286,6 +288,11 @@ def _pairs(left: list[ShownBlock], right: list[ShownBlock]) -> list[tuple[ShownB
     return pairs
 
 
+# (version id, revision, language, compare) -> Reading, in this process: a version's
+# revision changes with any change of what a reader sees of it (services).
+_reading_cache: dict[tuple[int, int, str, str], Reading] = {}
+
+
 def statement_reading(
     *,
     statement: Statement,
@@ -295,6 +302,8 @@ def statement_reading(
     accepted: list[str] | None = None,
     compare: str = "",
 ) -> Reading:
+    """What the statement page shows of the text: one query when the version's reading
+    has been built before in this process (it is then only read, never changed)."""
     version = version_shown(statement=statement, user=user)
     if version is None:
         return Reading(None, statement.language, statement.language, statement.title, [], [], {})
@@ -306,21 +315,45 @@ def statement_reading(
         source=version.language,
         available=available,
     )
-    titles = statement_titles(statement=statement, version=version)
+    languages = [version.language, *available]
+    compare = compare if compare != language and compare in languages else ""
+    key = (version.pk, version.revision, language, compare)
+    reading = _reading_cache.get(key)
+    if reading is None:
+        reading = _build_reading(version, language, languages, compare)
+        if len(_reading_cache) >= 512:
+            _reading_cache.clear()
+        _reading_cache[key] = reading
+    return reading
+
+
+def statement_reading_cache_clear() -> None:
+    _reading_cache.clear()
+
+
+def _build_reading(
+    version: StatementVersion, language: str, languages: list[str], compare: str
+) -> Reading:
+    from undersigned.statements.rendering import render_blocks, render_pairs
+
+    titles = statement_titles(statement=version.statement, version=version)
+    blocks = version_reading(version=version, language=language)
     reading = Reading(
         version=version,
         language=language,
         source_language=version.language,
         title=titles.get(language, version.title),
-        blocks=version_reading(version=version, language=language),
-        languages=[version.language, *available],
+        blocks=blocks,
+        languages=languages,
         titles=titles,
     )
-    if compare and compare != language and compare in reading.languages:
-        other = version_reading(version=version, language=compare)
+    if compare:
         reading.compare_language = compare
         reading.compare_title = titles.get(compare, version.title)
-        reading.rows = _pairs(reading.blocks, other)
+        reading.rows = _pairs(blocks, version_reading(version=version, language=compare))
+        reading.body_html = mark_safe(render_pairs(reading.rows))  # noqa: S308 - escaped
+    else:
+        reading.body_html = mark_safe(render_blocks(blocks))  # noqa: S308 - escaped
     return reading
 
 

@@ -222,7 +222,8 @@ def _recount_languages(version: StatementVersion) -> None:
     from undersigned.statements.selectors import version_languages_recount
 
     version.languages = version_languages_recount(version=version)
-    version.save(update_fields=["languages"])
+    version.revision += 1
+    version.save(update_fields=["languages", "revision"])
 
 
 def _restore_translations(
@@ -510,6 +511,7 @@ def translation_machine_fill(
             ],
             ignore_conflicts=True,  # a person saved this block meanwhile: theirs stays
         )
+        _recount_languages(version)
         audit_record(
             action="translation.machine",
             target=version.statement,

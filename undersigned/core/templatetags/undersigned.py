@@ -2,10 +2,8 @@ from django import template
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import translate_url
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
 from django_countries import countries
-from markdown_it import MarkdownIt
 
 register = template.Library()
 
@@ -35,17 +33,6 @@ def language_links(context) -> list[dict]:
 @register.filter
 def text_direction(language: str) -> str:
     return "rtl" if (language or "").split("-")[0] in settings.LANGUAGES_BIDI else "ltr"
-
-
-# CommonMark inline syntax (emphasis, links, code) with raw HTML off: any HTML a person
-# typed is shown as text.
-_inline = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-
-
-@register.filter
-def inline_markdown(text: str) -> str:
-    """One block's text with its inline Markdown rendered and everything else escaped."""
-    return mark_safe(_inline.renderInline(text or ""))  # noqa: S308 - markdown-it escapes
 
 
 @register.filter
