@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "undersigned.statements",
     "undersigned.signatures",
+    "undersigned.assembly",
     "undersigned.api",
 ]
 

@@ -572,6 +572,7 @@ class Block:
     marker: str | None = None
     children: list[Block] = field(default_factory=list)
     lines: list[str] = field(default_factory=list, repr=False)
+    key: str | None = None  # the stored block this one continues, where known
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -106,7 +106,12 @@ def _write_blocks(
     *, version: StatementVersion, tree: list[parsing.Block], previous: list[Block]
 ) -> list[Block]:
     flat = _flatten(tree)
-    keys = _matched_keys(previous, [block for _parent, block in flat])
+    matched = _matched_keys(previous, [block for _parent, block in flat])
+    explicit = {block.key for _parent, block in flat if block.key}
+    keys = [
+        block.key or (key if key not in explicit else None)
+        for (_parent, block), key in zip(flat, matched, strict=True)
+    ]
     # Keys are never reused, not even those of a draft's blocks that are being replaced.
     number = max(
         [_next_key_number(version.statement)]
@@ -216,6 +221,46 @@ def _save_version(
     outdated = _carry_translations(previous, rows)
     _recount_languages(version)
     return version, True, outdated
+
+
+@transaction.atomic
+def version_create(
+    *,
+    statement: Statement,
+    tree: list[parsing.Block],
+    base: StatementVersion,
+    actor: AbstractBaseUser | None = None,
+    actor_label: str = "",
+    note: str = "",
+) -> StatementVersion:
+    """A new version from a block tree that continues `base` (a conference's consolidated
+    text): blocks keep base's keys where they continue its blocks, translations follow.
+    `base` is fixed from now on, and the statement's text becomes the new version's."""
+    statement = Statement.objects.select_for_update().get(pk=statement.pk)
+    if base.published_at is None:
+        base.published_at = timezone.now()  # fixed: amendments and the redline refer to it
+        base.save(update_fields=["published_at"])
+    latest = _latest_version(statement)
+    version = StatementVersion.objects.create(
+        statement=statement,
+        number=latest.number + 1,
+        title=base.title,
+        language=base.language,
+    )
+    previous = list(base.blocks.all())
+    rows = _write_blocks(version=version, tree=tree, previous=previous)
+    _carry_translations(previous, rows)
+    _recount_languages(version)
+    statement.body = parsing.body_text(tree)
+    statement.save(update_fields=["body", "updated"])
+    audit_record(
+        action="statement.version_create",
+        target=statement,
+        actor=actor,
+        actor_label=actor_label,
+        data={"version": version.number, "from": base.number, "note": note},
+    )
+    return version
 
 
 def _recount_languages(version: StatementVersion) -> None:

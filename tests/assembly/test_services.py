@@ -1,0 +1,209 @@
+"""The conference journey in services: amendments, ballots, consolidation, adoption."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from undersigned.assembly import services
+from undersigned.assembly.models import Amendment, Ballot, Delegate, Vote
+from undersigned.assembly.services import ConferenceError
+from undersigned.statements.services import statement_create
+
+DRAFT = "\n\n".join(f"{n}. Section {n} of the draft." for n in range(1, 6))
+
+
+@pytest.fixture
+def conference(db):
+    statement = statement_create(title="Declaration", body=DRAFT, language="en", slug="decl")
+    conference = services.conference_create(
+        title="Water Conference",
+        starts_on=date(2026, 12, 1),
+        ends_on=date(2026, 12, 2),
+        place="Diyarbakır",
+        statement=statement,
+    )
+    return conference
+
+
+@pytest.fixture
+def people(conference):
+    a = services.participant_add(conference=conference, name="River Union", country="TR")
+    b = services.participant_add(conference=conference, name="Eau Vive", country="FR")
+    return {
+        "chair": services.delegate_add(
+            conference=conference, email="chair@example.org", name="Chair", role="chair"
+        ),
+        "ayse": services.delegate_add(
+            conference=conference, email="ayse@example.org", name="Ayşe", participant=a
+        ),
+        "marc": services.delegate_add(
+            conference=conference, email="marc@example.org", name="Marc", participant=b, weight=3
+        ),
+    }
+
+
+def _version(conference):
+    return conference.statement.versions.get()
+
+
+def _key(conference, number: str) -> str:
+    return _version(conference).blocks.get(number=number).key
+
+
+def _amend(conference, delegate, number="2", action="replace", text="Section two, amended."):
+    return services.amendment_submit(
+        delegate=delegate,
+        version=_version(conference),
+        block_key=_key(conference, number),
+        action=action,
+        text=text,
+        justification="Clearer.",
+    )
+
+
+def test_amendments_are_numbered_in_order(conference, people):
+    first = _amend(conference, people["ayse"])
+    second = _amend(conference, people["marc"], number="3")
+    assert (first.number, second.number) == (1, 2)
+
+
+def test_no_amendment_after_the_deadline(conference, people):
+    conference.amendment_deadline = timezone.now() - timedelta(minutes=1)
+    conference.save()
+    with pytest.raises(ConferenceError):
+        _amend(conference, people["ayse"])
+
+
+def test_adopting_one_amendment_marks_its_rivals(conference, people):
+    first = _amend(conference, people["ayse"])
+    rival = _amend(conference, people["marc"], text="Another text for two.")
+    marked = services.amendment_decide(amendment=first, status="adopted", by=people["chair"])
+    assert [a.pk for a in marked] == [rival.pk]
+    rival.refresh_from_db()
+    assert rival.status == Amendment.Status.NEEDS_REBASE
+
+
+def test_deleting_a_block_makes_its_rivals_obsolete(conference, people):
+    deletion = _amend(conference, people["ayse"], action="delete", text="")
+    rival = _amend(conference, people["marc"])
+    services.amendment_decide(amendment=deletion, status="adopted", by=people["chair"])
+    rival.refresh_from_db()
+    assert rival.status == Amendment.Status.OBSOLETE
+
+
+def test_only_the_chair_decides(conference, people):
+    amendment = _amend(conference, people["ayse"])
+    with pytest.raises(ConferenceError):
+        services.amendment_decide(amendment=amendment, status="adopted", by=people["marc"])
+
+
+def test_one_vote_per_delegate_is_a_database_constraint(conference, people):
+    ballot = services.ballot_create(conference=conference, by=people["chair"], title="A1")
+    services.ballot_open(ballot=ballot, by=people["chair"])
+    services.vote_cast(ballot=ballot, delegate=people["ayse"], yes=1, no=0, abstain=0)
+    with pytest.raises(ConferenceError):
+        services.vote_cast(ballot=ballot, delegate=people["ayse"], yes=0, no=1, abstain=0)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Vote.objects.create(ballot=ballot, delegate=people["ayse"], yes=0, no=1, abstain=0)
+
+
+def test_a_delegation_splits_its_votes(conference, people):
+    ballot = services.ballot_create(conference=conference, by=people["chair"], title="A1")
+    services.ballot_open(ballot=ballot, by=people["chair"])
+    services.vote_cast(ballot=ballot, delegate=people["marc"], yes=2, no=1, abstain=0)
+    with pytest.raises(ConferenceError):
+        services.vote_cast(ballot=ballot, delegate=people["ayse"], yes=1, no=1, abstain=0)
+    ballot.refresh_from_db()
+    assert (ballot.yes, ballot.no, ballot.voters) == (2, 1, 1)
+
+
+def test_observers_and_the_chair_do_not_vote(conference, people):
+    observer = services.delegate_add(
+        conference=conference, email="o@example.org", name="Obs", role="observer"
+    )
+    ballot = services.ballot_create(conference=conference, by=people["chair"], title="A1")
+    services.ballot_open(ballot=ballot, by=people["chair"])
+    for delegate in (observer, people["chair"]):
+        with pytest.raises(ConferenceError):
+            services.vote_cast(ballot=ballot, delegate=delegate, yes=1, no=0, abstain=0)
+
+
+def test_a_secret_ballot_keeps_no_link_between_voter_and_choice(conference, people):
+    ballot = services.ballot_create(
+        conference=conference, by=people["chair"], title="Secret", secret=True
+    )
+    services.ballot_open(ballot=ballot, by=people["chair"])
+    services.vote_cast(ballot=ballot, delegate=people["ayse"], yes=0, no=1, abstain=0)
+    services.vote_cast(ballot=ballot, delegate=people["marc"], yes=3, no=0, abstain=0)
+    ballot = services.ballot_close(ballot=ballot, by=people["chair"])
+    assert (ballot.yes, ballot.no, ballot.adopted) == (3, 1, True)
+    rows = list(Vote.objects.filter(ballot=ballot).values_list("yes", "no", "abstain", "cast_at"))
+    assert rows == [(None, None, None, None)] * 2
+
+
+def test_a_recorded_ballot_with_only_a_verdict(conference, people):
+    ballot = services.ballot_create(
+        conference=conference, by=people["chair"], title="Whole text", mode="recorded"
+    )
+    ballot = services.ballot_record(
+        ballot=ballot,
+        by=people["chair"],
+        verdict_text="Adopted by an overwhelming majority",
+        adopted=True,
+    )
+    assert ballot.state == Ballot.State.CLOSED and ballot.adopted
+
+
+def test_consolidation_applies_adopted_amendments_and_keeps_referred_ones(conference, people):
+    replace = _amend(conference, people["ayse"])
+    insert = _amend(conference, people["marc"], number="3", action="insert", text="3a. New one.")
+    delete = _amend(conference, people["ayse"], number="4", action="delete", text="")
+    referred = _amend(conference, people["marc"], number="5", text="Five, later.")
+    chair = people["chair"]
+    services.amendment_decide(amendment=replace, status="adopted", by=chair)
+    services.amendment_decide(amendment=insert, status="adopted", by=chair)
+    services.amendment_decide(amendment=delete, status="adopted", by=chair)
+    services.amendment_decide(
+        amendment=referred, status="referred", referred_to="Next conference", by=chair
+    )
+    version = services.conference_consolidate(conference=conference, by=chair)
+    texts = [b.text for b in version.blocks.order_by("position")]
+    assert texts == [
+        "Section 1 of the draft.",
+        "Section two, amended.",
+        "Section 3 of the draft.",
+        "3a. New one.",
+        "Section 5 of the draft.",
+    ]
+    base_keys = {b.number: b.key for b in _version_number(conference, 1).blocks.all()}
+    assert version.blocks.get(text="Section two, amended.").key == base_keys["2"]
+    referred.refresh_from_db()
+    assert referred.status == Amendment.Status.REFERRED
+
+
+def _version_number(conference, number):
+    return conference.statement.versions.get(number=number)
+
+
+def test_adoption_publishes_the_consolidated_text(conference, people):
+    chair = people["chair"]
+    amendment = _amend(conference, people["ayse"])
+    services.amendment_decide(amendment=amendment, status="adopted", by=chair)
+    version = services.conference_consolidate(conference=conference, by=chair)
+    final = services.ballot_create(
+        conference=conference, by=chair, title="Whole text", version=version, mode="recorded"
+    )
+    services.ballot_record(ballot=final, by=chair, yes=40, no=2, abstain=1)
+    statement = services.conference_adopt(conference=conference, ballot=final, by=chair)
+    assert statement.is_signable
+    assert statement.versions.get(number=version.number).published_at is not None
+
+
+def test_delegates_have_no_password_but_a_link(conference, people):
+    delegate = people["ayse"]
+    assert not delegate.user.has_usable_password()
+    assert services.delegate_for_token(token=delegate.token) == delegate
+    assert services.delegate_for_token(token="nope") is None
+    assert Delegate.objects.filter(conference=conference).count() == 3

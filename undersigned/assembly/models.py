@@ -1,0 +1,291 @@
+"""Conferences: participants and their delegates, amendments to the draft's blocks, and
+ballots with one vote per delegate (a database constraint)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from undersigned.assembly.majority import Policy
+from undersigned.statements.models import Statement, StatementVersion
+
+
+class Conference(models.Model):
+    slug = models.SlugField(_("address"), max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    place = models.CharField(_("place"), max_length=200, blank=True, help_text=_("Empty: online."))
+    hosts = models.TextField(_("host organizations"), blank=True, help_text=_("One per line."))
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    statement = models.ForeignKey(
+        Statement,
+        verbose_name=_("draft declaration"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="conferences",
+    )
+    amendment_deadline = models.DateTimeField(_("amendments until"), null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("conference")
+        verbose_name_plural = _("conferences")
+        ordering = ["-starts_on"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("assembly:conference", kwargs={"slug": self.slug})
+
+    @property
+    def online(self) -> bool:
+        return not self.place
+
+
+class Participant(models.Model):
+    """An organization taking part, with its delegates."""
+
+    conference = models.ForeignKey(
+        Conference, on_delete=models.CASCADE, related_name="participants"
+    )
+    name = models.CharField(_("organization"), max_length=200)
+    country = CountryField(_("country"))
+    network = models.CharField(_("network"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("participating organization")
+        verbose_name_plural = _("participating organizations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["conference", "name"], name="participant_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country.code})"
+
+
+class Delegate(models.Model):
+    class Role(models.TextChoices):
+        CHAIR = "chair", _("Chair or secretariat")
+        DELEGATE = "delegate", _("Delegate (votes)")
+        OBSERVER = "observer", _("Observer (does not vote)")
+
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="delegates")
+    participant = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.CASCADE, related_name="delegates"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.DELEGATE)
+    weight = models.PositiveIntegerField(_("votes"), default=1)
+    token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("delegate")
+        verbose_name_plural = _("delegates")
+        ordering = ["participant__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conference", "user"], name="delegate_once_per_conference"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def can_vote(self) -> bool:
+        return self.role == self.Role.DELEGATE and self.weight > 0
+
+    @property
+    def chairs(self) -> bool:
+        return self.role == self.Role.CHAIR
+
+
+class Amendment(models.Model):
+    class Action(models.TextChoices):
+        REPLACE = "replace", _("Replace the text of the block")
+        INSERT = "insert", _("Insert a new block after it")
+        DELETE = "delete", _("Delete the block")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        ADMITTED = "admitted", _("Admitted")
+        INADMISSIBLE = "inadmissible", _("Inadmissible")
+        MERGED = "merged", _("Merged into another")
+        ADOPTED = "adopted", _("Adopted")
+        ADOPTED_MODIFIED = "adopted_modified", _("Adopted with modification")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        REFERRED = "referred", _("Referred")
+        OBSOLETE = "obsolete", _("Obsolete")
+        NEEDS_REBASE = "needs_rebase", _("Needs rebase")
+
+    OPEN = (Status.SUBMITTED, Status.ADMITTED, Status.NEEDS_REBASE)
+    ADOPTED_STATES = (Status.ADOPTED, Status.ADOPTED_MODIFIED)
+
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="amendments")
+    number = models.PositiveIntegerField(_("number"))
+    version = models.ForeignKey(StatementVersion, on_delete=models.PROTECT, related_name="+")
+    block_key = models.CharField(_("block"), max_length=16)
+    action = models.CharField(_("change"), max_length=8, choices=Action.choices)
+    text = models.TextField(_("new text"), blank=True)
+    justification = models.TextField(_("justification"))
+    proposer = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="amendments")
+    submitted_by = models.ForeignKey(Delegate, on_delete=models.PROTECT, related_name="+")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="sub_amendments"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED
+    )
+    adopted_text = models.TextField(_("text as adopted"), blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    referred_to = models.CharField(_("referred to"), max_length=300, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cosigners = models.ManyToManyField(Participant, blank=True, related_name="cosigned")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("amendment")
+        verbose_name_plural = _("amendments")
+        ordering = ["conference", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conference", "number"], name="amendment_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(action="delete") | ~Q(text=""), name="amendment_text_unless_delete"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"A{self.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class Ballot(models.Model):
+    class Mode(models.TextChoices):
+        ELECTRONIC = "electronic", _("Electronic")
+        RECORDED = "recorded", _("Recorded in the hall")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Not open yet")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    class Base(models.TextChoices):
+        CAST = "cast", _("yes + no")
+        CAST_ABSTAIN = "cast_abstain", _("yes + no + abstentions")
+        PRESENT = "present", _("present")
+        ENTITLED = "entitled", _("entitled to vote")
+
+    class QuorumOf(models.TextChoices):
+        NONE = "", _("no quorum")
+        ENTITLED = "entitled", _("of those entitled (must be present)")
+        PRESENT = "present", _("of those present (must vote)")
+
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="ballots")
+    title = models.CharField(_("question"), max_length=300)
+    amendment = models.ForeignKey(
+        Amendment, null=True, blank=True, on_delete=models.PROTECT, related_name="ballots"
+    )
+    version = models.ForeignKey(
+        StatementVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("For a vote on the whole text."),
+    )
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.ELECTRONIC)
+    secret = models.BooleanField(_("secret"), default=False)
+    abstain_allowed = models.BooleanField(_("abstention is an option"), default=True)
+    fraction_numerator = models.PositiveSmallIntegerField(default=1)
+    fraction_denominator = models.PositiveSmallIntegerField(default=2)
+    strict = models.BooleanField(_("more than the fraction (not: at least)"), default=True)
+    base = models.CharField(_("base"), max_length=12, choices=Base.choices, default=Base.CAST)
+    quorum_numerator = models.PositiveSmallIntegerField(null=True, blank=True)
+    quorum_denominator = models.PositiveSmallIntegerField(null=True, blank=True)
+    quorum_of = models.CharField(max_length=8, choices=QuorumOf.choices, default="", blank=True)
+    present = models.PositiveIntegerField(_("present"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.DRAFT)
+    results_public = models.BooleanField(_("results shown to everyone"), default=False)
+    # Totals: kept as votes come in, final once closed; for a recorded ballot, entered.
+    yes = models.PositiveIntegerField(default=0)
+    no = models.PositiveIntegerField(default=0)
+    abstain = models.PositiveIntegerField(default=0)
+    voters = models.PositiveIntegerField(default=0)
+    verdict_text = models.CharField(
+        _("verdict as announced"),
+        max_length=300,
+        blank=True,
+        help_text=_('When hands were not counted, e.g. "adopted by an overwhelming majority".'),
+    )
+    adopted = models.BooleanField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ballot")
+        verbose_name_plural = _("ballots")
+        ordering = ["conference", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fraction_numerator__gt=0)
+                & Q(fraction_numerator__lte=models.F("fraction_denominator")),
+                name="ballot_fraction_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def policy(self) -> Policy:
+        quorum = None
+        if self.quorum_of and self.quorum_numerator and self.quorum_denominator:
+            quorum = Fraction(self.quorum_numerator, self.quorum_denominator)
+        return Policy(
+            fraction=Fraction(self.fraction_numerator, self.fraction_denominator),
+            strict=self.strict,
+            base=self.base,
+            quorum=quorum,
+            quorum_of=self.quorum_of if quorum else "",
+        )
+
+
+class Vote(models.Model):
+    """One delegate's vote in one ballot: its weight split between yes, no and abstain.
+    In a secret ballot the split is erased when the ballot closes; the row stays, to show
+    that the delegate voted (and to keep them from voting twice)."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="votes")
+    delegate = models.ForeignKey(Delegate, on_delete=models.PROTECT, related_name="votes")
+    yes = models.PositiveIntegerField(null=True)
+    no = models.PositiveIntegerField(null=True)
+    abstain = models.PositiveIntegerField(null=True)
+    cast_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "delegate"], name="one_vote_per_delegate")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ballot_id}/{self.delegate_id}"

@@ -1,0 +1,612 @@
+"""Every write of a conference. Each function owns its transaction and writes an audit
+entry; who may do what is checked here too (ConferenceError says why not)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from undersigned.assembly.majority import Count, decide
+from undersigned.assembly.models import Amendment, Ballot, Conference, Delegate, Participant, Vote
+from undersigned.core.audit import audit_record
+from undersigned.core.text import clean_email, clean_line
+from undersigned.statements import parsing
+from undersigned.statements.models import Block, Statement, StatementVersion
+from undersigned.statements.services import statement_publish, version_create
+
+
+class ConferenceError(Exception):
+    """What was asked cannot be done; the message says why, for the person who asked."""
+
+
+def _require_chair(delegate: Delegate) -> None:
+    if not delegate.chairs:
+        raise ConferenceError(_("Only the chair or the secretariat can do this."))
+
+
+# --- the conference and its people ------------------------------------------------------------
+
+
+@transaction.atomic
+def conference_create(
+    *,
+    title: str,
+    starts_on: date,
+    ends_on: date,
+    place: str = "",
+    description: str = "",
+    hosts: str = "",
+    languages: list[str] | None = None,
+    statement: Statement | None = None,
+    slug: str = "",
+    actor_label: str = "",
+) -> Conference:
+    if ends_on < starts_on:
+        raise ValidationError(_("The conference cannot end before it starts."))
+    conference = Conference.objects.create(
+        slug=slug or slugify(title)[:60] or "conference",
+        title=clean_line(title, max_length=300),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        place=place.strip(),
+        description=description.strip(),
+        hosts=hosts.strip(),
+        languages=languages or [],
+        statement=statement,
+    )
+    audit_record(action="conference.create", target=conference, actor_label=actor_label, data={})
+    return conference
+
+
+@transaction.atomic
+def participant_add(
+    *, conference: Conference, name: str, country: str, network: str = "", actor_label: str = ""
+) -> Participant:
+    participant = Participant.objects.create(
+        conference=conference,
+        name=clean_line(name, max_length=200),
+        country=country,
+        network=clean_line(network, max_length=200, required=False),
+    )
+    audit_record(
+        action="participant.add",
+        target=participant,
+        actor_label=actor_label,
+        data={"conference": conference.pk, "name": participant.name},
+    )
+    return participant
+
+
+@transaction.atomic
+def delegate_add(
+    *,
+    conference: Conference,
+    email: str,
+    name: str,
+    participant: Participant | None = None,
+    role: str = Delegate.Role.DELEGATE,
+    weight: int = 1,
+    actor_label: str = "",
+) -> Delegate:
+    """Invite a person: an account for their email (no password: they sign in with the
+    link of their invitation) and their place in the conference. Returns the delegate;
+    `delegate_link_token` gives the link."""
+    email = clean_email(email)
+    User = get_user_model()
+    user, created = User.objects.get_or_create(username=email.casefold(), defaults={"email": email})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    delegate = Delegate.objects.create(
+        conference=conference,
+        participant=participant,
+        user=user,
+        name=clean_line(name, max_length=200),
+        role=role,
+        weight=weight,
+        token=secrets.token_urlsafe(32),
+    )
+    audit_record(
+        action="delegate.add",
+        target=delegate,
+        actor_label=actor_label,
+        data={"conference": conference.pk, "role": role, "weight": weight},
+    )
+    return delegate
+
+
+def delegate_for_token(*, token: str) -> Delegate | None:
+    if not token or len(token) > 100:
+        return None
+    return Delegate.objects.select_related("conference", "user").filter(token=token).first()
+
+
+# --- amendments -------------------------------------------------------------------------------
+
+
+def _block(version: StatementVersion, key: str) -> Block:
+    block = version.blocks.filter(key=key).exclude(kind=Block.Kind.LIST).first()
+    if block is None:
+        raise ConferenceError(_("There is no such block in this version."))
+    return block
+
+
+@transaction.atomic
+def amendment_submit(
+    *,
+    delegate: Delegate,
+    version: StatementVersion,
+    block_key: str,
+    action: str,
+    text: str,
+    justification: str,
+    parent: Amendment | None = None,
+) -> Amendment:
+    conference = delegate.conference
+    if delegate.role == Delegate.Role.OBSERVER or delegate.participant is None:
+        raise ConferenceError(_("Only delegations can submit amendments."))
+    deadline = conference.amendment_deadline
+    if deadline is not None and timezone.now() > deadline:
+        raise ConferenceError(_("The deadline for amendments has passed."))
+    if conference.statement_id != version.statement_id:
+        raise ConferenceError(_("This text is not the conference's draft."))
+    _block(version, block_key)
+    if action not in Amendment.Action.values:
+        raise ConferenceError(_("Unknown kind of change."))
+    text = text.strip()
+    if action != Amendment.Action.DELETE and not text:
+        raise ConferenceError(_("Write the new text."))
+    if not justification.strip():
+        raise ConferenceError(_("Give a justification."))
+    if parent is not None and (parent.conference_id != conference.pk or not parent.is_open):
+        raise ConferenceError(_("That amendment cannot be amended any more."))
+    last = (
+        Amendment.objects.select_for_update()
+        .filter(conference=conference)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    amendment = Amendment.objects.create(
+        conference=conference,
+        number=(last or 0) + 1,
+        version=version,
+        block_key=block_key,
+        action=action,
+        text="" if action == Amendment.Action.DELETE else text,
+        justification=justification.strip(),
+        proposer=delegate.participant,
+        submitted_by=delegate,
+        parent=parent,
+    )
+    audit_record(
+        action="amendment.submit",
+        target=amendment,
+        actor=delegate.user,
+        data={"number": amendment.number, "block": block_key, "change": action},
+    )
+    return amendment
+
+
+@transaction.atomic
+def amendment_cosign(*, amendment: Amendment, delegate: Delegate) -> None:
+    if delegate.participant is None or delegate.conference_id != amendment.conference_id:
+        raise ConferenceError(_("Only delegations can co-sign."))
+    if delegate.participant_id == amendment.proposer_id:
+        raise ConferenceError(_("Your delegation proposed this amendment."))
+    amendment.cosigners.add(delegate.participant)
+    audit_record(
+        action="amendment.cosign",
+        target=amendment,
+        actor=delegate.user,
+        data={"participant": delegate.participant_id},
+    )
+
+
+_DECISIONS = {
+    Amendment.Status.ADMITTED,
+    Amendment.Status.INADMISSIBLE,
+    Amendment.Status.ADOPTED,
+    Amendment.Status.ADOPTED_MODIFIED,
+    Amendment.Status.REJECTED,
+    Amendment.Status.WITHDRAWN,
+    Amendment.Status.REFERRED,
+    Amendment.Status.OBSOLETE,
+}
+
+
+@transaction.atomic
+def amendment_decide(
+    *,
+    amendment: Amendment,
+    status: str,
+    by: Delegate,
+    reason: str = "",
+    adopted_text: str = "",
+    referred_to: str = "",
+) -> list[Amendment]:
+    """Record what became of an amendment. The secretariat admits it or declares it
+    inadmissible (with a reason); after the vote it is adopted (perhaps with a modified
+    text), rejected or referred (to a later conference or a committee); its proposer may
+    withdraw it. Adopting one marks the other open amendments to the same block: those
+    that would change a deleted block become obsolete, the others need a rebase.
+    Returns the amendments so marked."""
+    amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
+    if status not in _DECISIONS:
+        raise ConferenceError(_("Unknown decision."))
+    if status == Amendment.Status.WITHDRAWN:
+        if by.participant_id != amendment.proposer_id and not by.chairs:
+            raise ConferenceError(_("Only its proposer can withdraw an amendment."))
+    else:
+        _require_chair(by)
+    if status == Amendment.Status.INADMISSIBLE and not reason.strip():
+        raise ConferenceError(_("Say why the amendment is inadmissible."))
+    modified_without_text = (
+        status == Amendment.Status.ADOPTED_MODIFIED
+        and not adopted_text.strip()
+        and amendment.action != Amendment.Action.DELETE
+    )
+    if modified_without_text:
+        raise ConferenceError(_("Give the text as adopted."))
+    if status == Amendment.Status.REFERRED and not referred_to.strip():
+        raise ConferenceError(_("Say where the amendment is referred to."))
+    previous = amendment.status
+    amendment.status = status
+    amendment.reason = reason.strip()
+    amendment.referred_to = referred_to.strip()
+    if status in Amendment.ADOPTED_STATES:
+        amendment.adopted_text = (
+            (adopted_text.strip() or amendment.text)
+            if (amendment.action != Amendment.Action.DELETE)
+            else ""
+        )
+    amendment.save()
+    marked: list[Amendment] = []
+    if status in Amendment.ADOPTED_STATES:
+        others = (
+            Amendment.objects.select_for_update()
+            .filter(
+                conference=amendment.conference,
+                version=amendment.version,
+                block_key=amendment.block_key,
+                status__in=Amendment.OPEN,
+            )
+            .exclude(pk=amendment.pk)
+        )
+        for other in others:
+            if other.action == Amendment.Action.INSERT and amendment.action != "delete":
+                continue  # a block inserted after this one still fits
+            other.status = (
+                Amendment.Status.OBSOLETE
+                if amendment.action == Amendment.Action.DELETE
+                else Amendment.Status.NEEDS_REBASE
+            )
+            other.save(update_fields=["status"])
+            marked.append(other)
+    audit_record(
+        action="amendment.decide",
+        target=amendment,
+        actor=by.user,
+        data={
+            "from": previous,
+            "to": status,
+            "reason": amendment.reason,
+            "referred_to": amendment.referred_to,
+            "marked": [other.number for other in marked],
+        },
+    )
+    return marked
+
+
+# --- ballots ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ballot_create(
+    *,
+    conference: Conference,
+    by: Delegate,
+    title: str,
+    amendment: Amendment | None = None,
+    version: StatementVersion | None = None,
+    mode: str = Ballot.Mode.ELECTRONIC,
+    secret: bool = False,
+    abstain_allowed: bool = True,
+    fraction: tuple[int, int] = (1, 2),
+    strict: bool = True,
+    base: str = Ballot.Base.CAST,
+    quorum: tuple[int, int] | None = None,
+    quorum_of: str = "",
+) -> Ballot:
+    _require_chair(by)
+    numerator, denominator = fraction
+    if not 0 < numerator <= denominator:
+        raise ConferenceError(_("The required fraction must lie between 0 and 1."))
+    ballot = Ballot(
+        conference=conference,
+        title=clean_line(title, max_length=300),
+        amendment=amendment,
+        version=version,
+        mode=mode,
+        secret=secret,
+        abstain_allowed=abstain_allowed,
+        fraction_numerator=numerator,
+        fraction_denominator=denominator,
+        strict=strict,
+        base=base,
+        quorum_numerator=quorum[0] if quorum else None,
+        quorum_denominator=quorum[1] if quorum else None,
+        quorum_of=quorum_of if quorum else "",
+    )
+    try:
+        ballot.policy  # noqa: B018 - validates the policy
+    except ValueError as exc:
+        raise ConferenceError(str(exc)) from exc
+    ballot.save()
+    audit_record(action="ballot.create", target=ballot, actor=by.user, data={"title": title})
+    return ballot
+
+
+def entitled_weight(conference: Conference) -> int:
+    return sum(
+        Delegate.objects.filter(conference=conference, role=Delegate.Role.DELEGATE).values_list(
+            "weight", flat=True
+        )
+    )
+
+
+@transaction.atomic
+def ballot_open(*, ballot: Ballot, by: Delegate, present: int | None = None) -> Ballot:
+    _require_chair(by)
+    ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
+    if ballot.state != Ballot.State.DRAFT or ballot.mode != Ballot.Mode.ELECTRONIC:
+        raise ConferenceError(_("Only an electronic ballot that is not open yet can be opened."))
+    ballot.state = Ballot.State.OPEN
+    ballot.opened_at = timezone.now()
+    ballot.present = present
+    ballot.save(update_fields=["state", "opened_at", "present"])
+    audit_record(action="ballot.open", target=ballot, actor=by.user, data={"present": present})
+    return ballot
+
+
+def vote_cast(*, ballot: Ballot, delegate: Delegate, yes: int, no: int, abstain: int) -> Vote:
+    """One vote: the delegate's weight split between yes, no and abstain (all of it on one
+    answer when the weight is 1). A second vote is refused by the database itself."""
+    if delegate.conference_id != ballot.conference_id or not delegate.can_vote:
+        raise ConferenceError(_("You have no vote in this ballot."))
+    if min(yes, no, abstain) < 0 or yes + no + abstain != delegate.weight:
+        raise ConferenceError(
+            _("Your votes must add up to %(weight)d.") % {"weight": delegate.weight}
+        )
+    if abstain and not ballot.abstain_allowed:
+        raise ConferenceError(_("Abstention is not an option in this ballot."))
+    try:
+        with transaction.atomic():
+            opened = Ballot.objects.filter(pk=ballot.pk, state=Ballot.State.OPEN).update(
+                yes=F("yes") + yes,
+                no=F("no") + no,
+                abstain=F("abstain") + abstain,
+                voters=F("voters") + 1,
+            )
+            if not opened:
+                raise ConferenceError(_("This ballot is not open."))
+            vote = Vote.objects.create(
+                ballot=ballot,
+                delegate=delegate,
+                yes=yes,
+                no=no,
+                abstain=abstain,
+                cast_at=timezone.now(),
+            )
+    except IntegrityError as exc:
+        raise ConferenceError(_("You have voted already.")) from exc
+    return vote
+
+
+@transaction.atomic
+def ballot_close(*, ballot: Ballot, by: Delegate) -> Ballot:
+    """Close an electronic ballot: the totals are counted again from the votes, the
+    verdict stated, and in a secret ballot each vote's choice is erased."""
+    _require_chair(by)
+    ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
+    if ballot.state != Ballot.State.OPEN:
+        raise ConferenceError(_("This ballot is not open."))
+    votes = Vote.objects.filter(ballot=ballot)
+    totals = {"yes": 0, "no": 0, "abstain": 0}
+    voters = 0
+    for yes, no, abstain in votes.values_list("yes", "no", "abstain").iterator():
+        totals["yes"] += yes or 0
+        totals["no"] += no or 0
+        totals["abstain"] += abstain or 0
+        voters += 1
+    ballot.yes, ballot.no, ballot.abstain, ballot.voters = (
+        totals["yes"],
+        totals["no"],
+        totals["abstain"],
+        voters,
+    )
+    ballot.state = Ballot.State.CLOSED
+    ballot.closed_at = timezone.now()
+    ballot.adopted = ballot_verdict(ballot).adopted
+    ballot.save()
+    if ballot.secret:
+        # No link between voter and choice survives: only that each delegate voted.
+        votes.update(yes=None, no=None, abstain=None, cast_at=None)
+    audit_record(
+        action="ballot.close",
+        target=ballot,
+        actor=by.user,
+        data={**totals, "voters": voters, "adopted": ballot.adopted},
+    )
+    return ballot
+
+
+@transaction.atomic
+def ballot_record(
+    *,
+    ballot: Ballot,
+    by: Delegate,
+    yes: int | None = None,
+    no: int | None = None,
+    abstain: int | None = None,
+    present: int | None = None,
+    verdict_text: str = "",
+    adopted: bool | None = None,
+) -> Ballot:
+    """The result of a vote in the hall: the counts, or only the verdict as announced
+    when hands were not counted (then `adopted` says which way it went)."""
+    _require_chair(by)
+    ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
+    if ballot.mode != Ballot.Mode.RECORDED or ballot.state == Ballot.State.CLOSED:
+        raise ConferenceError(_("Only a recorded ballot that is not closed can be recorded."))
+    counted = yes is not None and no is not None
+    if not counted and (adopted is None or not verdict_text.strip()):
+        raise ConferenceError(_("Enter the counts, or the verdict as announced."))
+    if counted:
+        ballot.yes, ballot.no, ballot.abstain = yes, no, abstain or 0
+        ballot.present = present
+    ballot.verdict_text = verdict_text.strip()
+    ballot.state = Ballot.State.CLOSED
+    ballot.closed_at = timezone.now()
+    ballot.adopted = ballot_verdict(ballot).adopted if counted else adopted
+    ballot.save()
+    audit_record(
+        action="ballot.record",
+        target=ballot,
+        actor=by.user,
+        data={"yes": yes, "no": no, "abstain": abstain, "verdict": ballot.verdict_text},
+    )
+    return ballot
+
+
+def ballot_verdict(ballot: Ballot):
+    """The verdict with its arithmetic, from the ballot's current totals."""
+    entitled = entitled_weight(ballot.conference)
+    count = Count(
+        yes=ballot.yes,
+        no=ballot.no,
+        abstain=ballot.abstain,
+        present=ballot.present,
+        entitled=entitled,
+    )
+    return decide(ballot.policy, count)
+
+
+@transaction.atomic
+def ballot_publish_results(*, ballot: Ballot, by: Delegate) -> None:
+    _require_chair(by)
+    Ballot.objects.filter(pk=ballot.pk).update(results_public=True)
+    audit_record(action="ballot.publish_results", target=ballot, actor=by.user, data={})
+
+
+# --- consolidation and adoption ---------------------------------------------------------------
+
+
+def _tree(version: StatementVersion) -> list[parsing.Block]:
+    """The version's blocks as a parser tree that remembers each block's key."""
+    nodes: dict[int, parsing.Block] = {}
+    roots: list[parsing.Block] = []
+    for block in version.blocks.order_by("position"):
+        node = parsing.Block(
+            kind=block.kind,
+            text=block.text,
+            number=block.number or None,
+            marker=block.marker or None,
+            key=block.key,
+        )
+        nodes[block.pk] = node
+        (nodes[block.parent_id].children if block.parent_id else roots).append(node)
+    return roots
+
+
+def _new_block(text: str, like: parsing.Block) -> parsing.Block:
+    """An inserted block: read like the import reads text ("4. …" is a section), else a
+    block of the kind it follows."""
+    read = parsing.parse_body(text)
+    if len(read) == 1 and not read[0].children and read[0].kind != "list":
+        return read[0]
+    return parsing.Block(kind=like.kind if like.kind != "list" else "paragraph", text=text)
+
+
+def _apply(nodes: list[parsing.Block], amendments: dict[str, list[Amendment]]) -> list:
+    result: list[parsing.Block] = []
+    for node in nodes:
+        changes = amendments.get(node.key or "", [])
+        deleted = any(a.action == Amendment.Action.DELETE for a in changes)
+        for change in changes:
+            if change.action == Amendment.Action.REPLACE:
+                node.text = change.adopted_text or change.text
+        node.children = _apply(node.children, amendments)
+        if not deleted:
+            result.append(node)
+        for change in changes:
+            if change.action == Amendment.Action.INSERT:
+                result.append(_new_block(change.adopted_text or change.text, node))
+    return result
+
+
+@transaction.atomic
+def conference_consolidate(*, conference: Conference, by: Delegate) -> StatementVersion:
+    """Apply the adopted amendments to the draft they were made against: the next version
+    of the text. Referred amendments stay as they are, for the follow-up conference."""
+    _require_chair(by)
+    adopted = list(
+        Amendment.objects.filter(
+            conference=conference, status__in=Amendment.ADOPTED_STATES
+        ).select_related("version")
+    )
+    if not adopted:
+        raise ConferenceError(_("No amendment has been adopted."))
+    bases = {amendment.version_id for amendment in adopted}
+    if len(bases) != 1:
+        raise ConferenceError(_("The adopted amendments were made against different versions."))
+    base = adopted[0].version
+    by_block: dict[str, list[Amendment]] = {}
+    for amendment in sorted(adopted, key=lambda a: a.number):
+        by_block.setdefault(amendment.block_key, []).append(amendment)
+    tree = _apply(_tree(base), by_block)
+    version = version_create(
+        statement=conference.statement,
+        tree=tree,
+        base=base,
+        actor=by.user,
+        note=", ".join(f"A{a.number}" for a in adopted),
+    )
+    audit_record(
+        action="conference.consolidate",
+        target=conference,
+        actor=by.user,
+        data={"version": version.number, "amendments": [a.number for a in adopted]},
+    )
+    return version
+
+
+@transaction.atomic
+def conference_adopt(*, conference: Conference, ballot: Ballot, by: Delegate) -> Statement:
+    """After the final vote on the whole text: publish it, which opens it for signatures
+    (and for translation)."""
+    _require_chair(by)
+    if ballot.conference_id != conference.pk or ballot.version_id is None:
+        raise ConferenceError(_("This is not a vote on the whole text."))
+    ballot = Ballot.objects.get(pk=ballot.pk)
+    if ballot.state != Ballot.State.CLOSED or not ballot.adopted:
+        raise ConferenceError(_("The text has not been adopted."))
+    latest = conference.statement.versions.order_by("-number").first()
+    if latest is None or latest.pk != ballot.version_id:
+        raise ConferenceError(_("The vote was on another version than the latest one."))
+    statement = statement_publish(statement=conference.statement, actor=by.user)
+    audit_record(
+        action="conference.adopt",
+        target=conference,
+        actor=by.user,
+        data={"version": latest.number, "ballot": ballot.pk},
+    )
+    return statement
