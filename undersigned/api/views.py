@@ -1,13 +1,9 @@
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from undersigned.signatures.selectors import statement_counts
-from undersigned.statements.selectors import (
-    statement_get_public,
-    statement_titles,
-    version_languages,
-    version_shown,
-)
+from undersigned.statements.selectors import statement_get_public, statement_reading
 
 
 @require_GET
@@ -18,7 +14,9 @@ def statement_detail(request: HttpRequest, slug: str) -> JsonResponse:
     except Http404:
         return JsonResponse({"error": "not found"}, status=404)
     counts = statement_counts(statement=statement)
-    version = version_shown(statement=statement, user=request.user)
+    # The original's reading, cached per version revision: its titles and languages.
+    reading = statement_reading(statement=statement, user=AnonymousUser())
+    version = reading.version
     return JsonResponse(
         {
             "slug": statement.slug,
@@ -26,8 +24,8 @@ def statement_detail(request: HttpRequest, slug: str) -> JsonResponse:
             "language": statement.language,
             # Title per language; `languages` lists the approved translations of the
             # published version, each readable at the page's address with ?lang=<code>.
-            "titles": statement_titles(statement=statement, version=version),
-            "languages": version_languages(version=version) if version else [],
+            "titles": reading.titles,
+            "languages": reading.languages[1:],
             "version": version.number if version else None,
             "status": statement.status,
             "signatures": {

@@ -97,13 +97,28 @@ class ShownBlock:
         return text_direction(self.language)
 
 
+# statement id -> (monotonic expiry, the version readers see): looked up at most every
+# two seconds per process, like the statement itself for signing.
+_shown_cache: dict[int, tuple[float, StatementVersion | None]] = {}
+
+
 def version_shown(*, statement: Statement, user: AbstractBaseUser | AnonymousUser):
-    """The version a reader sees: the latest published one. Organizers previewing a draft
-    statement see its latest version."""
+    """The version a reader sees: the latest published one (as of at most two seconds
+    ago). Organizers see the latest version, a draft included, as it is now."""
     versions = statement.versions.order_by("-number")
-    if statement.is_public:
-        return versions.filter(published_at__isnull=False).first() or versions.first()
-    return versions.first() if getattr(user, "is_staff", False) else None
+    if getattr(user, "is_staff", False):
+        return versions.first()
+    if not statement.is_public:
+        return None
+    now = time.monotonic()
+    cached = _shown_cache.get(statement.pk)
+    if cached is None or cached[0] < now:
+        if len(_shown_cache) > 1000:
+            _shown_cache.clear()
+        shown = versions.filter(published_at__isnull=False).first() or versions.first()
+        cached = (now + SIGNING_CACHE_SECONDS, shown)
+        _shown_cache[statement.pk] = cached
+    return cached[1]
 
 
 def versions_visible(
@@ -329,6 +344,7 @@ def statement_reading(
 
 def statement_reading_cache_clear() -> None:
     _reading_cache.clear()
+    _shown_cache.clear()
 
 
 def _build_reading(
