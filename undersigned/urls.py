@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from undersigned.api import urls as api_urls
+from undersigned.assembly import urls as assembly_urls
 from undersigned.core import views as core_views
 from undersigned.signatures import urls as signature_urls
 from undersigned.statements import urls as statement_urls
@@ -15,6 +16,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include(statement_urls)),
     path("", include(signature_urls)),
+    path("", include(assembly_urls)),
     path("dev/outbox/", core_views.outbox, name="outbox"),
     path("dev/outbox/<str:name>", core_views.outbox_message, name="outbox_message"),
 )

@@ -88,6 +88,9 @@ class Delegate(models.Model):
     name = models.CharField(_("name"), max_length=200)
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.DELEGATE)
     weight = models.PositiveIntegerField(_("votes"), default=1)
+    language = models.CharField(
+        _("language for mail"), max_length=12, choices=settings.LANGUAGES, default="en"
+    )
     token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 
     class Meta:

@@ -94,6 +94,7 @@ def delegate_add(
     participant: Participant | None = None,
     role: str = Delegate.Role.DELEGATE,
     weight: int = 1,
+    language: str = "en",
     actor_label: str = "",
 ) -> Delegate:
     """Invite a person: an account for their email (no password: they sign in with the
@@ -112,8 +113,13 @@ def delegate_add(
         name=clean_line(name, max_length=200),
         role=role,
         weight=weight,
+        language=language,
         token=secrets.token_urlsafe(32),
     )
+    from undersigned.assembly.tasks import send_invitation
+
+    # Queued in this transaction: the invitation goes out exactly when the delegate exists.
+    send_invitation.enqueue(delegate.pk)
     audit_record(
         action="delegate.add",
         target=delegate,

@@ -1,0 +1,149 @@
+"""The secretariat sets a conference up here: its details, the participating
+organizations and the delegates (invited by email). Conference work itself (amendments,
+ballots, consolidation) happens on the conference's own pages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from undersigned.assembly import services
+from undersigned.assembly.models import Amendment, Ballot, Conference, Delegate, Participant
+from undersigned.core.audit import audit_record
+
+
+class ParticipantInline(admin.TabularInline):
+    model = Participant
+    extra = 1
+    fields = ["name", "country", "network"]
+
+
+class DelegateForm(forms.ModelForm):
+    email = forms.EmailField(label=_("email"), help_text=_("The invitation link goes there."))
+
+    class Meta:
+        model = Delegate
+        fields = ["name", "email", "participant", "role", "weight", "language"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["email"].initial = self.instance.user.email
+            self.fields["email"].disabled = True
+
+
+class DelegateInline(admin.TabularInline):
+    model = Delegate
+    form = DelegateForm
+    extra = 1
+    readonly_fields = ["invitation_link"]
+
+    @admin.display(description=_("invitation link"))
+    def invitation_link(self, delegate: Delegate) -> str:
+        if not delegate.pk or not delegate.token:
+            return "-"
+        url = reverse("assembly:login_link", args=[delegate.token])
+        return format_html('<a href="{}">{}</a>', url, _("link"))
+
+
+@admin.register(Conference)
+class ConferenceAdmin(admin.ModelAdmin):
+    list_display = ["title", "starts_on", "place", "public_page"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [ParticipantInline, DelegateInline]
+    fields = [
+        "title",
+        "slug",
+        "starts_on",
+        "ends_on",
+        "place",
+        "description",
+        "hosts",
+        "statement",
+        "amendment_deadline",
+    ]
+
+    @admin.display(description=_("public page"))
+    def public_page(self, conference: Conference) -> str:
+        return format_html('<a href="{}">{}</a>', conference.get_absolute_url(), _("view"))
+
+    def save_model(self, request: HttpRequest, obj: Conference, form, change: bool) -> None:
+        if change:
+            obj.save()
+            audit_record(
+                action="conference.update",
+                target=obj,
+                actor=request.user,
+                data={"changed": form.changed_data},
+            )
+            return
+        created = services.conference_create(
+            title=obj.title,
+            slug=obj.slug,
+            starts_on=obj.starts_on,
+            ends_on=obj.ends_on,
+            place=obj.place,
+            description=obj.description,
+            hosts=obj.hosts,
+            statement=obj.statement,
+            actor_label=str(request.user),
+        )
+        obj.pk = created.pk
+        obj._state.adding = False
+        obj._state.db = created._state.db
+        if obj.amendment_deadline:
+            Conference.objects.filter(pk=obj.pk).update(amendment_deadline=obj.amendment_deadline)
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        """New delegates are invited through the service (an account for their email);
+        everything else is saved as the admin does."""
+        if formset.model is not Delegate:
+            super().save_formset(request, form, formset, change)
+            return
+        for inline_form in formset.forms:
+            if not inline_form.has_changed() or inline_form.cleaned_data.get("DELETE"):
+                continue
+            data = inline_form.cleaned_data
+            if inline_form.instance.pk:
+                inline_form.save()
+                continue
+            services.delegate_add(
+                conference=form.instance,
+                email=data["email"],
+                name=data["name"],
+                participant=data.get("participant"),
+                role=data["role"],
+                weight=data["weight"],
+                language=data["language"],
+                actor_label=str(request.user),
+            )
+        for deleted in formset.deleted_objects if hasattr(formset, "deleted_objects") else []:
+            deleted.delete()
+
+
+@admin.register(Amendment)
+class AmendmentAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "conference", "proposer", "action", "status"]
+    list_filter = ["conference", "status"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Ballot)
+class BallotAdmin(admin.ModelAdmin):
+    list_display = ["title", "conference", "mode", "state", "adopted"]
+    list_filter = ["conference", "state"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from undersigned.assembly.models import Amendment, Ballot
+
+FRACTIONS = [("1/2", "1/2"), ("2/3", "2/3"), ("3/4", "3/4")]
+
+
+class AmendmentForm(forms.Form):
+    block = forms.ChoiceField(label=_("Block"))
+    action = forms.ChoiceField(
+        label=_("Change"), choices=Amendment.Action.choices, widget=forms.RadioSelect
+    )
+    text = forms.CharField(
+        label=_("New text"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "dir": "auto"}),
+        help_text=_("Not needed to delete a block."),
+    )
+    justification = forms.CharField(
+        label=_("Justification"), widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"})
+    )
+
+    def __init__(self, *args, blocks=(), **kwargs) -> None:
+        super().__init__(*args, label_suffix="", **kwargs)
+        self.fields["block"].choices = [
+            (block.key, f"{block.marker or block.get_kind_display()} {block.text[:70]}")
+            for block in blocks
+        ]
+
+
+class DecisionForm(forms.Form):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, label_suffix="", **kwargs)
+
+    status = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            (s.value, s.label)
+            for s in (
+                Amendment.Status.ADMITTED,
+                Amendment.Status.INADMISSIBLE,
+                Amendment.Status.ADOPTED,
+                Amendment.Status.ADOPTED_MODIFIED,
+                Amendment.Status.REJECTED,
+                Amendment.Status.REFERRED,
+                Amendment.Status.OBSOLETE,
+            )
+        ],
+    )
+    reason = forms.CharField(label=_("Reason"), required=False)
+    adopted_text = forms.CharField(
+        label=_("Text as adopted"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
+    )
+    referred_to = forms.CharField(label=_("Referred to"), required=False)
+
+
+class BallotForm(forms.Form):
+    title = forms.CharField(label=_("Question"), max_length=300)
+    subject = forms.ChoiceField(label=_("On"), required=False)
+    mode = forms.ChoiceField(label=_("Mode"), choices=Ballot.Mode.choices)
+    secret = forms.BooleanField(label=_("Secret ballot"), required=False)
+    abstain_allowed = forms.BooleanField(label=_("Abstention is an option"), required=False)
+    fraction = forms.ChoiceField(label=_("Required majority"), choices=FRACTIONS)
+    strict = forms.BooleanField(
+        label=_("More than that fraction (otherwise: at least)"), required=False, initial=True
+    )
+    base = forms.ChoiceField(label=_("Of"), choices=Ballot.Base.choices)
+    quorum = forms.ChoiceField(
+        label=_("Quorum"), choices=[("", _("none")), *FRACTIONS], required=False
+    )
+    quorum_of = forms.ChoiceField(
+        label=_("Quorum of"), choices=Ballot.QuorumOf.choices[1:], required=False
+    )
+
+    def __init__(self, *args, subjects=(), **kwargs) -> None:
+        super().__init__(*args, label_suffix="", **kwargs)
+        self.fields["subject"].choices = [("", _("a motion")), *subjects]
+
+
+def _fraction(value: str) -> tuple[int, int]:
+    numerator, denominator = value.split("/")
+    return int(numerator), int(denominator)
+
+
+class RecordForm(forms.Form):
+    yes = forms.IntegerField(label=_("Yes"), min_value=0, required=False)
+    no = forms.IntegerField(label=_("No"), min_value=0, required=False)
+    abstain = forms.IntegerField(label=_("Abstentions"), min_value=0, required=False)
+    present = forms.IntegerField(label=_("Present"), min_value=0, required=False)
+    verdict_text = forms.CharField(label=_("Verdict as announced"), required=False)
+    adopted = forms.TypedChoiceField(
+        label=_("Outcome when hands were not counted"),
+        choices=[("", "—"), ("yes", _("adopted")), ("no", _("not adopted"))],
+        required=False,
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+    )

@@ -1,0 +1,139 @@
+"""Reads of a conference: who the visitor is in it, the draft with its amendments under
+each block, ballots and their results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.http import Http404
+
+from undersigned.assembly.models import Amendment, Ballot, Conference, Delegate, Vote
+from undersigned.statements import diff
+from undersigned.statements.models import Block, StatementVersion
+
+
+def conference_get(*, slug: str) -> Conference:
+    conference = Conference.objects.select_related("statement").filter(slug=slug).first()
+    if conference is None:
+        raise Http404
+    return conference
+
+
+def delegate_of(
+    *, conference: Conference, user: AbstractBaseUser | AnonymousUser
+) -> Delegate | None:
+    if not user.is_authenticated:
+        return None
+    return (
+        Delegate.objects.select_related("participant", "user")
+        .filter(conference=conference, user=user)
+        .first()
+    )
+
+
+def draft_version(*, conference: Conference) -> StatementVersion | None:
+    """The version amendments are made against: the oldest version that the conference's
+    amendments target, else the latest version of the draft."""
+    if conference.statement is None:
+        return None
+    first = (
+        Amendment.objects.filter(conference=conference).order_by("number").select_related("version")
+    ).first()
+    if first is not None:
+        return first.version
+    return conference.statement.versions.order_by("-number").first()
+
+
+def amendment_redline(amendment: Amendment, block: Block | None) -> str:
+    """The amendment as a redline against its block: escaped, with <ins> and <del>."""
+    old = block.text if block is not None else ""
+    if amendment.action == Amendment.Action.DELETE:
+        return diff.render_html(diff.diff_block(amendment.block_key, old, None))
+    new = amendment.adopted_text or amendment.text
+    if amendment.action == Amendment.Action.INSERT:
+        return diff.render_html(diff.diff_block(amendment.block_key, None, new))
+    return diff.render_html(diff.diff_block(amendment.block_key, old, new))
+
+
+@dataclass
+class BlockWithAmendments:
+    block: Block
+    amendments: list[tuple[Amendment, str]] = field(default_factory=list)  # with redline
+
+
+def draft_with_amendments(*, conference: Conference) -> list[BlockWithAmendments]:
+    """Each block of the draft with the amendments to it (grouped: they collide), each
+    with its redline, under the block's number."""
+    version = draft_version(conference=conference)
+    if version is None:
+        return []
+    blocks = [b for b in version.blocks.order_by("position") if b.kind != Block.Kind.LIST]
+    by_key: dict[str, list[Amendment]] = {}
+    amendments = (
+        Amendment.objects.filter(conference=conference, version=version)
+        .select_related("proposer")
+        .prefetch_related("cosigners")
+        .order_by("number")
+    )
+    for amendment in amendments:
+        by_key.setdefault(amendment.block_key, []).append(amendment)
+    rows = []
+    for block in blocks:
+        row = BlockWithAmendments(block=block)
+        for amendment in by_key.get(block.key, []):
+            row.amendments.append((amendment, amendment_redline(amendment, block)))
+        rows.append(row)
+    return rows
+
+
+def amendment_get(*, conference: Conference, number: int) -> Amendment:
+    amendment = (
+        Amendment.objects.select_related("proposer", "version", "parent")
+        .filter(conference=conference, number=number)
+        .first()
+    )
+    if amendment is None:
+        raise Http404
+    return amendment
+
+
+def ballots_list(*, conference: Conference) -> list[Ballot]:
+    return list(conference.ballots.select_related("amendment").order_by("pk"))
+
+
+def ballot_get(*, conference: Conference, pk: int) -> Ballot:
+    ballot = Ballot.objects.filter(conference=conference, pk=pk).first()
+    if ballot is None:
+        raise Http404
+    return ballot
+
+
+def vote_of(*, ballot: Ballot, delegate: Delegate | None) -> Vote | None:
+    if delegate is None:
+        return None
+    return Vote.objects.filter(ballot=ballot, delegate=delegate).first()
+
+
+def results_visible(*, ballot: Ballot, delegate: Delegate | None) -> bool:
+    """The chair sees results as they come; everyone once the chair publishes them or the
+    ballot is closed."""
+    return (
+        (delegate is not None and delegate.chairs)
+        or ballot.results_public
+        or (ballot.state == Ballot.State.CLOSED)
+    )
+
+
+def decisions(*, conference: Conference) -> list[Amendment]:
+    """Amendments that have an outcome, for the public record."""
+    decided = [
+        s
+        for s in Amendment.Status.values
+        if s not in {Amendment.Status.SUBMITTED, Amendment.Status.ADMITTED}
+    ]
+    return list(
+        Amendment.objects.filter(conference=conference, status__in=decided)
+        .select_related("proposer")
+        .order_by("number")
+    )

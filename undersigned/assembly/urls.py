@@ -1,0 +1,15 @@
+from django.urls import path
+
+from undersigned.assembly import views
+
+app_name = "assembly"
+urlpatterns = [
+    path("c/join/<str:token>/", views.login_link, name="login_link"),
+    path("c/<slug:slug>/", views.conference, name="conference"),
+    path("c/<slug:slug>/amendments/", views.amendments, name="amendments"),
+    path("c/<slug:slug>/amendments/new/", views.amendment_new, name="amendment_new"),
+    path("c/<slug:slug>/amendments/<int:number>/", views.amendment, name="amendment"),
+    path("c/<slug:slug>/ballots/<int:pk>/", views.ballot, name="ballot"),
+    path("c/<slug:slug>/ballots/<int:pk>/results/", views.ballot_results, name="ballot_results"),
+    path("c/<slug:slug>/manage/", views.manage, name="manage"),
+]

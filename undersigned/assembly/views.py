@@ -1,0 +1,323 @@
+"""Conference pages: public, for delegates (amendments, votes) and for the chair. Who may
+do what is checked in services; these views parse, call and render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from undersigned.assembly import selectors, services
+from undersigned.assembly.forms import (
+    AmendmentForm,
+    BallotForm,
+    DecisionForm,
+    RecordForm,
+    _fraction,
+)
+from undersigned.assembly.models import Amendment, Ballot, Conference, Delegate
+from undersigned.assembly.services import ConferenceError
+from undersigned.statements import diff
+from undersigned.statements.selectors import versions_compare
+
+
+def _forbidden(request: HttpRequest) -> HttpResponse:
+    return HttpResponseForbidden(
+        render(request, "assembly/forbidden.html").content, content_type="text/html"
+    )
+
+
+def _context(request: HttpRequest, conference: Conference, **extra) -> dict:
+    delegate = selectors.delegate_of(conference=conference, user=request.user)
+    return {"conference": conference, "delegate": delegate, **extra}
+
+
+def conference(request: HttpRequest, slug: str) -> HttpResponse:
+    conference = selectors.conference_get(slug=slug)
+    context = _context(
+        request,
+        conference,
+        decisions=selectors.decisions(conference=conference),
+        ballots=selectors.ballots_list(conference=conference),
+        participants=conference.participants.order_by("name"),
+    )
+    return render(request, "assembly/conference.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def login_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The link of an invitation. GET shows a button (mail scanners open links); POST
+    signs the delegate in."""
+    delegate = services.delegate_for_token(token=token)
+    if delegate is None:
+        return render(request, "signatures/link_dead.html", status=404)
+    if request.method == "POST":
+        login(request, delegate.user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect(delegate.conference.get_absolute_url())
+    return render(request, "assembly/login.html", {"delegate": delegate})
+
+
+def amendments(request: HttpRequest, slug: str) -> HttpResponse:
+    conference = selectors.conference_get(slug=slug)
+    context = _context(request, conference)
+    if context["delegate"] is None:
+        return _forbidden(request)
+    context["rows"] = selectors.draft_with_amendments(conference=conference)
+    context["version"] = selectors.draft_version(conference=conference)
+    return render(request, "assembly/amendments.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def amendment_new(request: HttpRequest, slug: str) -> HttpResponse:
+    conference = selectors.conference_get(slug=slug)
+    context = _context(request, conference)
+    delegate: Delegate | None = context["delegate"]
+    version = selectors.draft_version(conference=conference)
+    if delegate is None or version is None:
+        return _forbidden(request)
+    blocks = [b for b in version.blocks.order_by("position") if b.text]
+    form = AmendmentForm(
+        request.POST or None, blocks=blocks, initial={"block": request.GET.get("block")}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            amendment = services.amendment_submit(
+                delegate=delegate,
+                version=version,
+                block_key=data["block"],
+                action=data["action"],
+                text=data["text"],
+                justification=data["justification"],
+            )
+        except ConferenceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("Amendment %(number)d submitted.") % {"number": amendment.number}
+            )
+            return redirect("assembly:amendments", slug=slug)
+    context["form"] = form
+    return render(
+        request, "assembly/amendment_form.html", context, status=400 if form.errors else 200
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def amendment(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    conference = selectors.conference_get(slug=slug)
+    context = _context(request, conference)
+    delegate: Delegate | None = context["delegate"]
+    if delegate is None:
+        return _forbidden(request)
+    item = selectors.amendment_get(conference=conference, number=number)
+    form = DecisionForm(request.POST if request.POST.get("action") == "decide" else None)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "cosign":
+                services.amendment_cosign(amendment=item, delegate=delegate)
+            elif action == "withdraw":
+                services.amendment_decide(amendment=item, status="withdrawn", by=delegate)
+            elif action == "decide" and form.is_valid():
+                services.amendment_decide(amendment=item, by=delegate, **form.cleaned_data)
+            else:
+                raise ConferenceError(_("Check the form."))
+        except ConferenceError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("assembly:amendment", slug=slug, number=number)
+    block = item.version.blocks.filter(key=item.block_key).first()
+    context.update(
+        amendment=item,
+        block=block,
+        redline=mark_safe(selectors.amendment_redline(item, block)),  # noqa: S308 - escaped
+        form=form,
+        ballots=item.ballots.all(),
+    )
+    return render(request, "assembly/amendment.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def ballot(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    conference = selectors.conference_get(slug=slug)
+    context = _context(request, conference)
+    delegate: Delegate | None = context["delegate"]
+    item = selectors.ballot_get(conference=conference, pk=pk)
+    if request.method == "POST":
+        if delegate is None:
+            return _forbidden(request)
+        try:
+            yes, no, abstain = _choice(request, delegate)
+            services.vote_cast(ballot=item, delegate=delegate, yes=yes, no=no, abstain=abstain)
+        except ConferenceError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Your vote is counted."))
+        return redirect("assembly:ballot", slug=slug, pk=pk)
+    context.update(_ballot_context(item, delegate))
+    context["vote"] = selectors.vote_of(ballot=item, delegate=delegate)
+    return render(request, "assembly/ballot.html", context)
+
+
+def _choice(request: HttpRequest, delegate: Delegate) -> tuple[int, int, int]:
+    """One answer for a single vote; a split (three numbers) for a delegation."""
+    if delegate.weight == 1 or request.POST.get("choice"):
+        choice = request.POST.get("choice")
+        if choice not in {"yes", "no", "abstain"}:
+            raise ConferenceError(_("Choose an answer."))
+        weight = delegate.weight
+        return tuple(weight if choice == option else 0 for option in ("yes", "no", "abstain"))
+    try:
+        return tuple(int(request.POST.get(name) or 0) for name in ("yes", "no", "abstain"))
+    except ValueError as exc:
+        raise ConferenceError(_("Enter whole numbers.")) from exc
+
+
+def _ballot_context(item: Ballot, delegate: Delegate | None) -> dict:
+    visible = selectors.results_visible(ballot=item, delegate=delegate)
+    return {
+        "ballot": item,
+        "results_visible": visible,
+        "verdict": services.ballot_verdict(item) if visible and item.yes + item.no else None,
+    }
+
+
+def ballot_results(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The results box alone, which the ballot page asks for every two seconds."""
+    conference = selectors.conference_get(slug=slug)
+    delegate = selectors.delegate_of(conference=conference, user=request.user)
+    item = selectors.ballot_get(conference=conference, pk=pk)
+    context = {"conference": conference, **_ballot_context(item, delegate)}
+    return render(request, "assembly/_results.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def manage(request: HttpRequest, slug: str) -> HttpResponse:
+    """The chair's desk: ballots (create, open, close, record, publish), consolidation
+    and the adoption of the text."""
+    conference = selectors.conference_get(slug=slug)
+    context = _context(request, conference)
+    delegate: Delegate | None = context["delegate"]
+    if delegate is None or not delegate.chairs:
+        return _forbidden(request)
+    version = selectors.draft_version(conference=conference)
+    latest = (
+        conference.statement.versions.order_by("-number").first() if conference.statement else None
+    )
+    subjects = [
+        (f"a{a.pk}", f"A{a.number}")
+        for a in conference.amendments.filter(status__in=Amendment.OPEN).order_by("number")
+    ]
+    if latest is not None:
+        subjects.append(
+            (f"v{latest.pk}", _("the whole text, version %(n)d") % {"n": latest.number})
+        )
+    form = BallotForm(
+        request.POST if request.POST.get("action") == "create" else None,
+        subjects=subjects,
+        initial={"abstain_allowed": True, "strict": True},
+    )
+    if request.method == "POST":
+        try:
+            _manage_action(request, conference, delegate, form)
+        except ConferenceError as exc:
+            messages.error(request, str(exc))
+        else:
+            return redirect("assembly:manage", slug=slug)
+    context.update(
+        form=form,
+        ballots=selectors.ballots_list(conference=conference),
+        record_form=RecordForm(),
+        version=version,
+        latest=latest,
+    )
+    if version is not None and latest is not None and latest.pk != version.pk:
+        comparison = versions_compare(old=version, new=latest)
+        context["comparison"] = comparison
+        context["redline"] = _redline(conference, comparison.changes)
+    return render(request, "assembly/manage.html", context)
+
+
+def _redline(conference: Conference, changes: list) -> list[dict]:
+    """The consolidated text against the draft, each change labelled with the adopted
+    amendments that made it (an inserted block with the amendment that inserted it)."""
+    changed: dict[str, list[str]] = {}
+    inserted: dict[str, list[str]] = {}
+    for adopted in conference.amendments.filter(status__in=Amendment.ADOPTED_STATES):
+        target = inserted if adopted.action == Amendment.Action.INSERT else changed
+        target.setdefault(adopted.block_key, []).append(f"A{adopted.number}")
+    rows, pending = [], []
+    for change in changes:
+        labels = list(changed.get(change.block_id, []))
+        if change.status == "added" and pending:
+            labels, pending = labels + pending[:1], pending[1:]
+        rows.append(
+            {
+                "change": change,
+                # Escaped texts with <ins> and <del> only: see diff.render_html.
+                "html": mark_safe(diff.render_html(change)),  # noqa: S308
+                "amendments": labels,
+            }
+        )
+        pending += inserted.get(change.block_id, [])
+    return rows
+
+
+def _manage_action(request: HttpRequest, conference, delegate, form: BallotForm) -> None:
+    action = request.POST.get("action")
+    ballot = None
+    if request.POST.get("ballot"):
+        ballot = selectors.ballot_get(conference=conference, pk=int(request.POST["ballot"]))
+    if action == "create":
+        if not form.is_valid():
+            raise ConferenceError(_("Check the form."))
+        data = form.cleaned_data
+        subject = data["subject"]
+        amendment = version = None
+        if subject.startswith("a"):
+            amendment = conference.amendments.get(pk=int(subject[1:]))
+        elif subject.startswith("v"):
+            version = conference.statement.versions.get(pk=int(subject[1:]))
+        services.ballot_create(
+            conference=conference,
+            by=delegate,
+            title=data["title"],
+            amendment=amendment,
+            version=version,
+            mode=data["mode"],
+            secret=data["secret"],
+            abstain_allowed=data["abstain_allowed"],
+            fraction=_fraction(data["fraction"]),
+            strict=data["strict"],
+            base=data["base"],
+            quorum=_fraction(data["quorum"]) if data["quorum"] else None,
+            quorum_of=data["quorum_of"] if data["quorum"] else "",
+        )
+        messages.success(request, _("Ballot created."))
+    elif action == "open" and ballot:
+        services.ballot_open(ballot=ballot, by=delegate)
+    elif action == "close" and ballot:
+        services.ballot_close(ballot=ballot, by=delegate)
+    elif action == "publish" and ballot:
+        services.ballot_publish_results(ballot=ballot, by=delegate)
+    elif action == "record" and ballot:
+        record = RecordForm(request.POST)
+        if not record.is_valid():
+            raise ConferenceError(_("Check the form."))
+        services.ballot_record(ballot=ballot, by=delegate, **record.cleaned_data)
+    elif action == "consolidate":
+        version = services.conference_consolidate(conference=conference, by=delegate)
+        messages.success(
+            request, _("Version %(number)d of the text is ready.") % {"number": version.number}
+        )
+    elif action == "adopt" and ballot:
+        services.conference_adopt(conference=conference, ballot=ballot, by=delegate)
+        messages.success(request, _("The declaration is published and open for signatures."))
+    else:
+        raise ConferenceError(_("Check the form."))
