@@ -1,4 +1,4 @@
-"""python -m bench sign|page|list|export|all [--signatures N] [--seconds S] [--concurrency C]
+"""python -m bench sign|page|list|export|vote|all [--signatures N] [--seconds S] [--concurrency C]
 
 Each benchmark starts its own server on a temporary data directory, seeds it with a bulk
 load, drives it with wrk from a separate process, then prints a table and one JSON line
@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 from bench.load import require_wrk, wrk
@@ -242,7 +243,78 @@ def bench_export(args: argparse.Namespace) -> None:
     )
 
 
-BENCHMARKS = {"sign": bench_sign, "page": bench_page, "list": bench_list, "export": bench_export}
+def _vote_requests(server: BenchServer, path: str, sessions: list[str], workers: int):
+    """Every delegate votes once, `workers` at a time; returns (seconds, failures)."""
+    import http.client
+    from concurrent.futures import ThreadPoolExecutor
+
+    cookie, token = server.csrf()
+    body = f"csrfmiddlewaretoken={token}&choice=yes"
+    local = threading.local()
+
+    def vote(session: str) -> bool:
+        connection = getattr(local, "connection", None)
+        if connection is None:
+            connection = local.connection = http.client.HTTPConnection(
+                "127.0.0.1", server.port, timeout=30
+            )
+        connection.request(
+            "POST",
+            path,
+            body=body,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": f"csrftoken={cookie}; sessionid={session}",
+            },
+        )
+        response = connection.getresponse()
+        response.read()
+        return response.status == 302
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(workers) as pool:
+        results = list(pool.map(vote, sessions))
+    return time.monotonic() - started, results.count(False)
+
+
+def bench_vote(args: argparse.Namespace) -> None:
+    server = BenchServer(signatures=0)
+    try:
+        server.prepare()
+        out = server.data_dir / "sessions.txt"
+        server.run("-m", "bench.vote_seed", str(args.delegates), str(out))
+        path, *sessions = out.read_text().split()
+        server.start()
+        seconds, failures = _vote_requests(
+            server, path, sessions, workers=min(64, args.concurrency)
+        )
+        votes, voters, weight = map(
+            int, server.run("-m", "bench.vote_seed", "count").stdout.split()
+        )
+    finally:
+        server.cleanup()
+    counted_once = votes == voters == weight == args.delegates
+    row("vote", f"{args.delegates:,} delegates vote", f"{seconds:.2f} s", "<= 10 s")
+    row("vote", "votes counted (failed requests)", f"{votes:,} ({failures})", "each once")
+    emit(
+        {
+            "benchmark": "vote",
+            "delegates": args.delegates,
+            "votes_counted": votes,
+            "seconds": round(seconds, 2),
+            "failed_requests": failures,
+        },
+        {"seconds": seconds <= 10, "counted": counted_once and failures == 0},
+    )
+
+
+BENCHMARKS = {
+    "sign": bench_sign,
+    "page": bench_page,
+    "list": bench_list,
+    "export": bench_export,
+    "vote": bench_vote,
+}
 
 
 def main() -> int:
@@ -251,6 +323,7 @@ def main() -> int:
     parser.add_argument("--signatures", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--delegates", type=int, default=2000)
     args = parser.parse_args()
     require_wrk()
     os.environ.setdefault("PYTHONPATH", os.getcwd())
