@@ -1,0 +1,128 @@
+"""Conference pages: who sees and does what."""
+
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from undersigned.assembly import services
+from undersigned.assembly.models import Amendment, Vote
+from undersigned.statements.services import statement_create
+
+DRAFT = "1. Rivers.\n\n2. Data.\n\n3. Time."
+
+
+@pytest.fixture
+def setup(db):
+    statement = statement_create(title="Declaration", body=DRAFT, language="en", slug="decl")
+    conference = services.conference_create(
+        title="Water Conference",
+        slug="water",
+        starts_on=date(2026, 12, 1),
+        ends_on=date(2026, 12, 1),
+        statement=statement,
+    )
+    union = services.participant_add(conference=conference, name="River Union", country="TR")
+    chair = services.delegate_add(
+        conference=conference, email="chair@example.org", name="Chair", role="chair"
+    )
+    ayse = services.delegate_add(
+        conference=conference, email="ayse@example.org", name="Ayşe", participant=union, weight=3
+    )
+    return conference, chair, ayse
+
+
+def _client(delegate) -> Client:
+    client = Client()
+    client.post(f"/en/c/join/{delegate.token}/")
+    return client
+
+
+def test_the_invitation_link_signs_in_on_post_only(setup):
+    _conference, _chair, ayse = setup
+    client = Client()
+    assert "Sign in to the conference" in client.get(f"/en/c/join/{ayse.token}/").content.decode()
+    assert client.get("/en/c/water/amendments/").status_code == 403
+    client.post(f"/en/c/join/{ayse.token}/")
+    assert client.get("/en/c/water/amendments/").status_code == 200
+
+
+def test_a_dead_invitation_link_is_404(setup):
+    assert Client().get("/en/c/join/not-a-token/").status_code == 404
+
+
+def test_the_invitation_is_mailed_with_the_link(setup, deliver_mail):
+    from django.core import mail
+
+    _conference, _chair, ayse = setup
+    deliver_mail()
+    invitation = next(m for m in mail.outbox if m.to == ["ayse@example.org"])
+    assert f"/c/join/{ayse.token}/" in invitation.body
+
+
+def test_a_delegate_submits_an_amendment_shown_as_a_redline(setup):
+    conference, _chair, ayse = setup
+    client = _client(ayse)
+    block = conference.statement.versions.get().blocks.get(number="2")
+    response = client.post(
+        "/en/c/water/amendments/new/",
+        {"block": block.key, "action": "replace", "text": "Open data.", "justification": "Why."},
+    )
+    assert response.status_code == 302
+    page = client.get("/en/c/water/amendments/").content.decode()
+    assert "<del>Data.</del> <ins>Open data.</ins>" in page
+    assert Amendment.objects.get().proposer.name == "River Union"
+
+
+def test_the_public_page_shows_decisions_but_not_the_chairs_desk(setup):
+    conference, chair, ayse = setup
+    block = conference.statement.versions.get().blocks.get(number="3")
+    amendment = services.amendment_submit(
+        delegate=ayse,
+        version=block.version,
+        block_key=block.key,
+        action="delete",
+        text="",
+        justification="Too long.",
+    )
+    services.amendment_decide(
+        amendment=amendment, status="referred", referred_to="A committee", by=chair
+    )
+    page = Client().get("/en/c/water/").content.decode()
+    assert "A committee" in page
+    assert Client().get("/en/c/water/manage/").status_code == 403
+    assert _client(ayse).get("/en/c/water/manage/").status_code == 403
+    assert _client(chair).get("/en/c/water/manage/").status_code == 200
+
+
+def test_a_delegation_splits_its_votes_in_the_form(setup):
+    conference, chair, ayse = setup
+    ballot = services.ballot_create(conference=conference, by=chair, title="A1")
+    services.ballot_open(ballot=ballot, by=chair)
+    client = _client(ayse)
+    client.post(f"/en/c/water/ballots/{ballot.pk}/", {"yes": "2", "no": "1", "abstain": "0"})
+    vote = Vote.objects.get()
+    assert (vote.yes, vote.no, vote.abstain) == (2, 1, 0)
+    page = client.get(f"/en/c/water/ballots/{ballot.pk}/").content.decode()
+    assert "Your vote is counted." in page
+
+
+def test_results_are_the_chairs_until_published(setup):
+    conference, chair, ayse = setup
+    ballot = services.ballot_create(conference=conference, by=chair, title="A1")
+    services.ballot_open(ballot=ballot, by=chair)
+    services.vote_cast(ballot=ballot, delegate=ayse, yes=3, no=0, abstain=0)
+    results = f"/en/c/water/ballots/{ballot.pk}/results/"
+    assert 'data-result="yes"' not in Client().get(results).content.decode()
+    assert 'data-result="yes">3<' in _client(chair).get(results).content.decode()
+    services.ballot_publish_results(ballot=ballot, by=chair)
+    assert 'data-result="yes">3<' in Client().get(results).content.decode()
+
+
+def test_the_results_box_polls_while_the_ballot_is_open(setup):
+    conference, chair, _ayse = setup
+    ballot = services.ballot_create(conference=conference, by=chair, title="A1")
+    services.ballot_open(ballot=ballot, by=chair)
+    page = _client(chair).get(f"/en/c/water/ballots/{ballot.pk}/").content.decode()
+    assert 'hx-trigger="every 2s"' in page
+    assert "htmx-2.0.11.min.js" in page
