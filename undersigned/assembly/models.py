@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from undersigned.assembly.majority import Policy
@@ -128,8 +129,8 @@ class Amendment(models.Model):
         MERGED = "merged", _("Merged into another")
         ADOPTED = "adopted", _("Adopted")
         ADOPTED_MODIFIED = "adopted_modified", _("Adopted with modification")
-        REJECTED = "rejected", _("Rejected")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+        REJECTED = "rejected", pgettext_lazy("amendment", "Rejected")
+        WITHDRAWN = "withdrawn", pgettext_lazy("amendment", "Withdrawn")
         REFERRED = "referred", _("Referred")
         OBSOLETE = "obsolete", _("Obsolete")
         NEEDS_REBASE = "needs_rebase", _("Needs rebase")
@@ -189,7 +190,7 @@ class Ballot(models.Model):
 
     class State(models.TextChoices):
         DRAFT = "draft", _("Not open yet")
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("ballot state", "Open")
         CLOSED = "closed", _("Closed")
 
     class Base(models.TextChoices):
