@@ -10,3 +10,10 @@ application = get_wsgi_application()
 from undersigned.core.text import confusable_skeleton  # noqa: E402
 
 confusable_skeleton("")
+
+# Everything loaded so far lives as long as the process: move it out of the garbage
+# collector's reach, so that a full collection walks only what requests allocate (about
+# 14 ms saved on each, which otherwise lands on some unlucky request).
+import gc  # noqa: E402
+
+gc.freeze()
