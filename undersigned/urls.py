@@ -14,8 +14,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 urlpatterns += i18n_patterns(
-    path("", include(statement_urls)),
+    # Signing first: its POST is the busiest address when a statement goes viral.
     path("", include(signature_urls)),
+    path("", include(statement_urls)),
     path("", include(assembly_urls)),
     path("dev/outbox/", core_views.outbox, name="outbox"),
     path("dev/outbox/<str:name>", core_views.outbox_message, name="outbox_message"),
