@@ -141,6 +141,9 @@ TASKS = {
 }
 
 OUTBOX_DIR = DATA_DIR / "outbox"
+# Documents submitted to conferences; served only through their view, never as /media/.
+MEDIA_ROOT = DATA_DIR / "documents"
+DOCUMENT_MAX_BYTES = env_int("UNDERSIGNED_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 EMAIL_URL = env_optional("EMAIL_URL")
 if EMAIL_URL:
     _mail = urlsplit(EMAIL_URL)

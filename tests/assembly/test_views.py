@@ -126,3 +126,64 @@ def test_the_results_box_polls_while_the_ballot_is_open(setup):
     page = _client(chair).get(f"/en/c/water/ballots/{ballot.pk}/").content.decode()
     assert 'hx-trigger="every 2s"' in page
     assert "htmx-2.0.11.min.js" in page
+
+
+def test_a_document_is_public_once_the_secretariat_publishes_it(setup, tmp_path, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    conference, chair, ayse = setup
+    client = _client(ayse)
+    upload = SimpleUploadedFile("report.md", b"# Report\n\nRivers.", "text/markdown")
+    client.post("/en/c/water/", {"title": "Our report", "file": upload})
+    document = conference.documents.get()
+    assert document.status == "submitted"
+    assert "Our report" not in Client().get("/en/c/water/").content.decode()
+    assert Client().get(f"/en/c/water/documents/{document.pk}/").status_code == 404
+    _client(chair).post("/en/c/water/", {"action": "publish", "document": document.pk})
+    response = Client().get(f"/en/c/water/documents/{document.pk}/")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert b"".join(response.streaming_content) == b"# Report\n\nRivers."
+
+
+def test_a_file_that_is_not_a_pdf_is_refused(setup, tmp_path, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    conference, _chair, ayse = setup
+    fake = SimpleUploadedFile("report.pdf", b"<html>not a pdf</html>", "application/pdf")
+    _client(ayse).post("/en/c/water/", {"title": "Fake", "file": fake})
+    assert not conference.documents.exists()
+
+
+def test_the_record_of_decisions_in_markdown(setup):
+    conference, chair, ayse = setup
+    ballot = services.ballot_create(conference=conference, by=chair, title="Whole text")
+    services.ballot_open(ballot=ballot, by=chair)
+    services.vote_cast(ballot=ballot, delegate=ayse, yes=3, no=0, abstain=0)
+    services.ballot_close(ballot=ballot, by=chair)
+    response = Client().get("/en/c/water/record.md")
+    text = response.content.decode()
+    assert response["Content-Type"].startswith("text/markdown")
+    assert "### Whole text" in text and "**adopted**" in text
+    assert "- Adopted." in text
+    assert "Whole text" in Client().get("/en/c/water/record.html").content.decode()
+
+
+def test_the_agenda_and_recordings_are_on_the_public_page(setup):
+    from datetime import UTC, datetime
+
+    from undersigned.assembly.models import AgendaItem, Session
+
+    conference, _chair, _ayse = setup
+    AgendaItem.objects.create(conference=conference, position=1, title="The draft declaration")
+    Session.objects.create(
+        conference=conference,
+        title="Opening",
+        starts_at=datetime(2026, 12, 1, 9, tzinfo=UTC),
+        video_url="https://video.example.org/opening",
+    )
+    page = Client().get("/en/c/water/").content.decode()
+    assert "The draft declaration" in page
+    assert 'href="https://video.example.org/opening"' in page

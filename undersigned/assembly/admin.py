@@ -12,7 +12,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from undersigned.assembly import services
-from undersigned.assembly.models import Amendment, Ballot, Conference, Delegate, Participant
+from undersigned.assembly.models import (
+    AgendaItem,
+    Amendment,
+    Ballot,
+    Conference,
+    Delegate,
+    Participant,
+    Session,
+)
 from undersigned.core.audit import audit_record
 
 
@@ -20,6 +28,18 @@ class ParticipantInline(admin.TabularInline):
     model = Participant
     extra = 1
     fields = ["name", "country", "network"]
+
+
+class AgendaInline(admin.TabularInline):
+    model = AgendaItem
+    extra = 1
+    fields = ["position", "title", "description"]
+
+
+class SessionInline(admin.TabularInline):
+    model = Session
+    extra = 1
+    fields = ["title", "starts_at", "video_url"]
 
 
 class DelegateForm(forms.ModelForm):
@@ -54,7 +74,7 @@ class DelegateInline(admin.TabularInline):
 class ConferenceAdmin(admin.ModelAdmin):
     list_display = ["title", "starts_on", "place", "public_page"]
     prepopulated_fields = {"slug": ["title"]}
-    inlines = [ParticipantInline, DelegateInline]
+    inlines = [AgendaInline, SessionInline, ParticipantInline, DelegateInline]
     fields = [
         "title",
         "slug",

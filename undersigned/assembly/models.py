@@ -4,6 +4,7 @@ ballots with one vote per delegate (a database constraint)."""
 from __future__ import annotations
 
 from fractions import Fraction
+from uuid import uuid4
 
 from django.conf import settings
 from django.db import models
@@ -293,3 +294,73 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ballot_id}/{self.delegate_id}"
+
+
+class AgendaItem(models.Model):
+    """A point of the conference's agenda, in order: the draft declaration, a motion, a
+    report, the next conference."""
+
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="agenda")
+    position = models.PositiveIntegerField(_("position"))
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda")
+        ordering = ["conference", "position"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Session(models.Model):
+    """A session of the conference, with the link to its recording."""
+
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="sessions")
+    title = models.CharField(_("title"), max_length=300)
+    starts_at = models.DateTimeField(_("starts"))
+    video_url = models.URLField(_("recording"), blank=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["conference", "starts_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def _document_path(document: Document, filename: str) -> str:
+    return f"conference-{document.conference_id}/{uuid4().hex}"
+
+
+class Document(models.Model):
+    """A document a participant submits; the public sees it once the secretariat has
+    published it."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", pgettext_lazy("document", "Submitted")
+        PUBLISHED = "published", pgettext_lazy("document", "Published")
+        REJECTED = "rejected", pgettext_lazy("document", "Rejected")
+
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="documents")
+    participant = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
+    )
+    title = models.CharField(_("title"), max_length=300)
+    file = models.FileField(_("file"), upload_to=_document_path)
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["conference", "created"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -137,3 +137,48 @@ def decisions(*, conference: Conference) -> list[Amendment]:
         .select_related("proposer")
         .order_by("number")
     )
+
+
+def documents_visible(*, conference: Conference, delegate: Delegate | None) -> list:
+    """Published documents; delegates also see what was submitted and not yet reviewed."""
+    documents = conference.documents.select_related("participant").order_by("created")
+    if delegate is None:
+        documents = documents.filter(status="published")
+    elif not delegate.chairs:
+        documents = documents.exclude(status="rejected")
+    return list(documents)
+
+
+def document_get(*, conference: Conference, pk: int, delegate: Delegate | None):
+    for document in documents_visible(conference=conference, delegate=delegate):
+        if document.pk == pk:
+            return document
+    raise Http404
+
+
+@dataclass
+class Record:
+    """The record of decisions: what became of each amendment, each ballot's result and
+    the text adopted."""
+
+    conference: Conference
+    amendments: list[Amendment]
+    ballots: list[tuple[Ballot, list[str]]]  # with the arithmetic of the verdict
+    adopted: StatementVersion | None
+
+
+def conference_record(*, conference: Conference) -> Record:
+    from undersigned.assembly.services import ballot_verdict
+
+    closed = [b for b in ballots_list(conference=conference) if b.state == Ballot.State.CLOSED]
+    ballots = [(b, ballot_verdict(b).lines if b.yes + b.no else []) for b in closed]
+    adopted = None
+    statement = conference.statement
+    if statement is not None and statement.is_public:
+        adopted = statement.versions.filter(published_at__isnull=False).order_by("-number").first()
+    amendments = list(
+        Amendment.objects.filter(conference=conference)
+        .select_related("proposer")
+        .order_by("number")
+    )
+    return Record(conference=conference, amendments=amendments, ballots=ballots, adopted=adopted)

@@ -15,7 +15,15 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from undersigned.assembly.majority import Count, decide
-from undersigned.assembly.models import Amendment, Ballot, Conference, Delegate, Participant, Vote
+from undersigned.assembly.models import (
+    Amendment,
+    Ballot,
+    Conference,
+    Delegate,
+    Document,
+    Participant,
+    Vote,
+)
 from undersigned.core.audit import audit_record
 from undersigned.core.text import clean_email, clean_line
 from undersigned.statements import parsing
@@ -616,3 +624,58 @@ def conference_adopt(*, conference: Conference, ballot: Ballot, by: Delegate) ->
         data={"version": latest.number, "ballot": ballot.pk},
     )
     return statement
+
+
+# --- documents --------------------------------------------------------------------------------
+
+_DOCUMENT_TYPES = {".pdf": "application/pdf", ".txt": "text/plain", ".md": "text/markdown"}
+
+
+@transaction.atomic
+def document_submit(*, delegate: Delegate, title: str, upload) -> Document:
+    """A participant's document (PDF, text or Markdown), public once reviewed."""
+    from django.conf import settings
+
+    if delegate.participant is None and not delegate.chairs:
+        raise ConferenceError(_("Only delegations and the secretariat can submit documents."))
+    name = (upload.name or "").rsplit("/", 1)[-1][:200]
+    extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    content_type = _DOCUMENT_TYPES.get(extension)
+    if content_type is None:
+        raise ConferenceError(_("Send a PDF, a text or a Markdown file."))
+    if upload.size > settings.DOCUMENT_MAX_BYTES:
+        raise ConferenceError(_("The file is too large."))
+    head = upload.read(2048)
+    upload.seek(0)
+    if extension == ".pdf" and not head.startswith(b"%PDF-"):
+        raise ConferenceError(_("This is not a PDF file."))
+    if extension != ".pdf":
+        try:
+            upload.read().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConferenceError(_("A text file must be in UTF-8.")) from exc
+        upload.seek(0)
+    document = Document(
+        conference=delegate.conference,
+        participant=delegate.participant,
+        title=clean_line(title, max_length=300),
+        filename=name,
+        content_type=content_type,
+    )
+    document.file.save(name, upload, save=False)
+    document.save()
+    audit_record(
+        action="document.submit", target=document, actor=delegate.user, data={"title": title}
+    )
+    return document
+
+
+@transaction.atomic
+def document_review(*, document: Document, by: Delegate, publish: bool) -> Document:
+    _require_chair(by)
+    document.status = Document.Status.PUBLISHED if publish else Document.Status.REJECTED
+    document.save(update_fields=["status"])
+    audit_record(
+        action="document.review", target=document, actor=by.user, data={"status": document.status}
+    )
+    return document

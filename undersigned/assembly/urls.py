@@ -12,4 +12,6 @@ urlpatterns = [
     path("c/<slug:slug>/ballots/<int:pk>/", views.ballot, name="ballot"),
     path("c/<slug:slug>/ballots/<int:pk>/results/", views.ballot_results, name="ballot_results"),
     path("c/<slug:slug>/manage/", views.manage, name="manage"),
+    path("c/<slug:slug>/documents/<int:pk>/", views.document, name="document"),
+    path("c/<slug:slug>/record.<str:fmt>", views.record, name="record"),
 ]

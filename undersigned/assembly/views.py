@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -36,16 +37,72 @@ def _context(request: HttpRequest, conference: Conference, **extra) -> dict:
     return {"conference": conference, "delegate": delegate, **extra}
 
 
+@require_http_methods(["GET", "POST"])
 def conference(request: HttpRequest, slug: str) -> HttpResponse:
     conference = selectors.conference_get(slug=slug)
-    context = _context(
-        request,
-        conference,
+    context = _context(request, conference)
+    delegate: Delegate | None = context["delegate"]
+    if request.method == "POST":
+        # A document submitted by a delegation, or the secretariat's review of one.
+        if delegate is None:
+            return _forbidden(request)
+        try:
+            if request.POST.get("action") in {"publish", "reject"}:
+                document = selectors.document_get(
+                    conference=conference,
+                    pk=int(request.POST.get("document", 0)),
+                    delegate=delegate,
+                )
+                services.document_review(
+                    document=document, by=delegate, publish=request.POST["action"] == "publish"
+                )
+            else:
+                upload = request.FILES.get("file")
+                if upload is None:
+                    raise ConferenceError(_("Choose a file."))
+                services.document_submit(
+                    delegate=delegate, title=request.POST.get("title", ""), upload=upload
+                )
+                messages.success(request, _("The document is submitted for review."))
+        except (ConferenceError, ValueError) as exc:
+            messages.error(request, str(exc))
+        return redirect("assembly:conference", slug=slug)
+    context.update(
         decisions=selectors.decisions(conference=conference),
         ballots=selectors.ballots_list(conference=conference),
         participants=conference.participants.order_by("name"),
+        agenda=conference.agenda.all(),
+        sessions=conference.sessions.all(),
+        documents=selectors.documents_visible(conference=conference, delegate=delegate),
     )
     return render(request, "assembly/conference.html", context)
+
+
+def document(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+    """A document as a download (never shown inline: it is a participant's file)."""
+    conference = selectors.conference_get(slug=slug)
+    delegate = selectors.delegate_of(conference=conference, user=request.user)
+    item = selectors.document_get(conference=conference, pk=pk, delegate=delegate)
+    response = FileResponse(
+        item.file.open("rb"),
+        as_attachment=True,
+        filename=item.filename,
+        content_type=item.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def record(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    """The record of decisions, as HTML or as Markdown."""
+    conference = selectors.conference_get(slug=slug)
+    context = {"record": selectors.conference_record(conference=conference)}
+    if fmt == "md":
+        text = render_to_string("assembly/record.md", context, request=request)
+        response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{conference.slug}-record.md"'
+        return response
+    return render(request, "assembly/record.html", {**context, "conference": conference})
 
 
 @require_http_methods(["GET", "POST"])
