@@ -207,3 +207,29 @@ def test_delegates_have_no_password_but_a_link(conference, people):
     assert services.delegate_for_token(token=delegate.token) == delegate
     assert services.delegate_for_token(token="nope") is None
     assert Delegate.objects.filter(conference=conference).count() == 3
+
+
+def test_an_amendment_merged_into_another_points_to_it(conference, people):
+    first = _amend(conference, people["ayse"])
+    second = _amend(conference, people["marc"], text="Section two, merged wording.")
+    services.amendment_decide(amendment=first, status="merged", merged_into=2, by=people["chair"])
+    first.refresh_from_db()
+    assert first.status == Amendment.Status.MERGED and first.merged_into == second
+    with pytest.raises(ConferenceError):
+        services.amendment_decide(
+            amendment=second, status="merged", merged_into=2, by=people["chair"]
+        )
+
+
+def test_an_amendment_to_an_amendment_names_its_parent(conference, people):
+    parent = _amend(conference, people["ayse"])
+    child = services.amendment_submit(
+        delegate=people["marc"],
+        version=parent.version,
+        block_key=parent.block_key,
+        action=parent.action,
+        text="Section two, amended otherwise.",
+        justification="Better.",
+        parent=parent,
+    )
+    assert list(parent.sub_amendments.all()) == [child]

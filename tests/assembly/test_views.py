@@ -187,3 +187,25 @@ def test_the_agenda_and_recordings_are_on_the_public_page(setup):
     page = Client().get("/en/c/water/").content.decode()
     assert "The draft declaration" in page
     assert 'href="https://video.example.org/opening"' in page
+
+
+def test_a_named_ballot_shows_who_voted_what_once_closed(setup):
+    conference, chair, ayse = setup
+    ballot = services.ballot_create(conference=conference, by=chair, title="Named")
+    services.ballot_open(ballot=ballot, by=chair)
+    services.vote_cast(ballot=ballot, delegate=ayse, yes=2, no=1, abstain=0)
+    page = Client().get(f"/en/c/water/ballots/{ballot.pk}/results/").content.decode()
+    assert "Who voted what" not in page
+    services.ballot_close(ballot=ballot, by=chair)
+    page = Client().get(f"/en/c/water/ballots/{ballot.pk}/results/").content.decode()
+    assert "Who voted what" in page and "Ayşe" in page and "Yes 2" in page
+
+
+def test_a_secret_ballot_shows_no_roll_call(setup):
+    conference, chair, ayse = setup
+    ballot = services.ballot_create(conference=conference, by=chair, title="S", secret=True)
+    services.ballot_open(ballot=ballot, by=chair)
+    services.vote_cast(ballot=ballot, delegate=ayse, yes=3, no=0, abstain=0)
+    services.ballot_close(ballot=ballot, by=chair)
+    page = Client().get(f"/en/c/water/ballots/{ballot.pk}/results/").content.decode()
+    assert "Who voted what" not in page and "Ayşe" not in page

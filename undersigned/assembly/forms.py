@@ -46,6 +46,7 @@ class DecisionForm(forms.Form):
                 Amendment.Status.ADOPTED_MODIFIED,
                 Amendment.Status.REJECTED,
                 Amendment.Status.REFERRED,
+                Amendment.Status.MERGED,
                 Amendment.Status.OBSOLETE,
             )
         ],
@@ -57,6 +58,23 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
     )
     referred_to = forms.CharField(label=_("Referred to"), required=False)
+    merged_into = forms.IntegerField(
+        label=_("Merged into amendment number"), required=False, min_value=1
+    )
+
+
+class SubAmendmentForm(forms.Form):
+    """An amendment to an amendment: another text for the same change."""
+
+    text = forms.CharField(
+        label=_("New text"), widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"})
+    )
+    justification = forms.CharField(
+        label=_("Justification"), widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"})
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, label_suffix="", **kwargs)
 
 
 class BallotForm(forms.Form):

@@ -115,6 +115,17 @@ def vote_of(*, ballot: Ballot, delegate: Delegate | None) -> Vote | None:
     return Vote.objects.filter(ballot=ballot, delegate=delegate).first()
 
 
+def roll_call(*, ballot: Ballot) -> list[Vote]:
+    """Who voted what, in a named ballot once it is closed: delegations by name."""
+    if ballot.secret or ballot.state != Ballot.State.CLOSED:
+        return []
+    return list(
+        Vote.objects.filter(ballot=ballot)
+        .select_related("delegate", "delegate__participant")
+        .order_by("delegate__participant__name", "delegate__name")
+    )
+
+
 def results_visible(*, ballot: Ballot, delegate: Delegate | None) -> bool:
     """The chair sees results as they come; everyone once the chair publishes them or the
     ballot is closed."""

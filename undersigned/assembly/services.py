@@ -234,6 +234,7 @@ _DECISIONS = {
     Amendment.Status.WITHDRAWN,
     Amendment.Status.REFERRED,
     Amendment.Status.OBSOLETE,
+    Amendment.Status.MERGED,
 }
 
 
@@ -246,6 +247,7 @@ def amendment_decide(
     reason: str = "",
     adopted_text: str = "",
     referred_to: str = "",
+    merged_into: int | None = None,
 ) -> list[Amendment]:
     """Record what became of an amendment. The secretariat admits it or declares it
     inadmissible (with a reason); after the vote it is adopted (perhaps with a modified
@@ -272,10 +274,19 @@ def amendment_decide(
         raise ConferenceError(_("Give the text as adopted."))
     if status == Amendment.Status.REFERRED and not referred_to.strip():
         raise ConferenceError(_("Say where the amendment is referred to."))
+    target = None
+    if status == Amendment.Status.MERGED:
+        # Merged editorially into another amendment, which carries both from now on.
+        target = Amendment.objects.filter(
+            conference=amendment.conference, number=merged_into or 0
+        ).first()
+        if target is None or target.pk == amendment.pk or not target.is_open:
+            raise ConferenceError(_("Give the number of an open amendment to merge into."))
     previous = amendment.status
     amendment.status = status
     amendment.reason = reason.strip()
     amendment.referred_to = referred_to.strip()
+    amendment.merged_into = target
     if status in Amendment.ADOPTED_STATES:
         amendment.adopted_text = (
             (adopted_text.strip() or amendment.text)
@@ -314,6 +325,7 @@ def amendment_decide(
             "to": status,
             "reason": amendment.reason,
             "referred_to": amendment.referred_to,
+            "merged_into": target.number if target else None,
             "marked": [other.number for other in marked],
         },
     )

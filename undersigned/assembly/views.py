@@ -18,6 +18,7 @@ from undersigned.assembly.forms import (
     BallotForm,
     DecisionForm,
     RecordForm,
+    SubAmendmentForm,
     _fraction,
 )
 from undersigned.assembly.models import Amendment, Ballot, Conference, Delegate
@@ -173,9 +174,23 @@ def amendment(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         return _forbidden(request)
     item = selectors.amendment_get(conference=conference, number=number)
     form = DecisionForm(request.POST if request.POST.get("action") == "decide" else None)
+    sub_form = SubAmendmentForm(request.POST if request.POST.get("action") == "amend" else None)
     if request.method == "POST":
         action = request.POST.get("action")
         try:
+            if action == "amend" and sub_form.is_valid() and item.action != "delete":
+                sub = services.amendment_submit(
+                    delegate=delegate,
+                    version=item.version,
+                    block_key=item.block_key,
+                    action=item.action,
+                    parent=item,
+                    **sub_form.cleaned_data,
+                )
+                messages.success(
+                    request, _("Amendment %(number)d submitted.") % {"number": sub.number}
+                )
+                return redirect("assembly:amendment", slug=slug, number=sub.number)
             if action == "cosign":
                 services.amendment_cosign(amendment=item, delegate=delegate)
             elif action == "withdraw":
@@ -195,6 +210,8 @@ def amendment(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         block=block,
         redline=mark_safe(selectors.amendment_redline(item, block)),  # noqa: S308 - escaped
         form=form,
+        sub_form=sub_form,
+        sub_amendments=item.sub_amendments.order_by("number"),
         ballots=item.ballots.all(),
     )
     return render(request, "assembly/amendment.html", context)
@@ -240,6 +257,7 @@ def _ballot_context(item: Ballot, delegate: Delegate | None) -> dict:
     visible = selectors.results_visible(ballot=item, delegate=delegate)
     return {
         "ballot": item,
+        "roll_call": selectors.roll_call(ballot=item) if visible else [],
         "results_visible": visible,
         "verdict": services.ballot_verdict(item) if visible and item.yes + item.no else None,
     }
