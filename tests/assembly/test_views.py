@@ -209,3 +209,24 @@ def test_a_secret_ballot_shows_no_roll_call(setup):
     services.ballot_close(ballot=ballot, by=chair)
     page = Client().get(f"/en/c/water/ballots/{ballot.pk}/results/").content.decode()
     assert "Who voted what" not in page and "Ayşe" not in page
+
+
+def test_a_delegate_sets_a_password_and_signs_in_with_it(setup):
+    conference, _chair, ayse = setup
+    client = _client(ayse)
+    response = client.post(
+        "/en/c/password/",
+        {"new_password1": "rivers-Flow-42-free", "new_password2": "rivers-Flow-42-free"},
+    )
+    assert response.status_code == 302
+    fresh = Client()
+    response = fresh.post(
+        "/en/c/sign-in/", {"username": "AYSE@example.org", "password": "rivers-Flow-42-free"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/en/c/water/"
+    assert fresh.get("/en/c/water/amendments/").status_code == 200
+
+
+def test_sign_in_refuses_a_wrong_password(setup):
+    response = Client().post("/en/c/sign-in/", {"username": "ayse@example.org", "password": "x"})
+    assert response.status_code == 200

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from undersigned.assembly.models import Amendment, Ballot
@@ -118,3 +119,18 @@ class RecordForm(forms.Form):
         coerce=lambda value: value == "yes",
         empty_value=None,
     )
+
+
+class DelegateLoginForm(AuthenticationForm):
+    """Delegates who set a password sign in with their email and it."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Email")
+        self.fields["username"].widget.attrs["autocomplete"] = "email"
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        if username:
+            self.cleaned_data["username"] = username.strip().casefold()
+        return super().clean()

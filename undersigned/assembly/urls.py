@@ -5,6 +5,8 @@ from undersigned.assembly import views
 app_name = "assembly"
 urlpatterns = [
     path("c/join/<str:token>/", views.login_link, name="login_link"),
+    path("c/sign-in/", views.sign_in, name="sign_in"),
+    path("c/password/", views.set_password, name="set_password"),
     path("c/<slug:slug>/", views.conference, name="conference"),
     path("c/<slug:slug>/amendments/", views.amendments, name="amendments"),
     path("c/<slug:slug>/amendments/new/", views.amendment_new, name="amendment_new"),

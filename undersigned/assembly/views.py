@@ -4,10 +4,12 @@ do what is checked in services; these views parse, call and render."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth.forms import SetPasswordForm
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -17,12 +19,14 @@ from undersigned.assembly.forms import (
     AmendmentForm,
     BallotForm,
     DecisionForm,
+    DelegateLoginForm,
     RecordForm,
     SubAmendmentForm,
     _fraction,
 )
 from undersigned.assembly.models import Amendment, Ballot, Conference, Delegate
 from undersigned.assembly.services import ConferenceError
+from undersigned.core.audit import audit_record
 from undersigned.statements import diff
 from undersigned.statements.selectors import versions_compare
 
@@ -396,3 +400,35 @@ def _manage_action(request: HttpRequest, conference, delegate, form: BallotForm)
         messages.success(request, _("The declaration is published and open for signatures."))
     else:
         raise ConferenceError(_("Check the form."))
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    """Email and password, for delegates who set one; otherwise their invitation link."""
+    form = DelegateLoginForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.get_user()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        target = request.POST.get("next", "")
+        if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            return redirect(target)
+        delegate = Delegate.objects.filter(user=user).select_related("conference").last()
+        return redirect(delegate.conference.get_absolute_url() if delegate else "/")
+    return render(
+        request, "assembly/sign_in.html", {"form": form, "next": request.GET.get("next", "")}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def set_password(request: HttpRequest) -> HttpResponse:
+    """A signed-in delegate chooses a password, to sign in without their link."""
+    if not request.user.is_authenticated:
+        return _forbidden(request)
+    form = SetPasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        audit_record(action="delegate.set_password", target=user, actor=user, data={})
+        messages.success(request, _("Your password is set."))
+        return redirect("assembly:sign_in")
+    return render(request, "assembly/set_password.html", {"form": form})
