@@ -230,3 +230,19 @@ def test_a_delegate_sets_a_password_and_signs_in_with_it(setup):
 def test_sign_in_refuses_a_wrong_password(setup):
     response = Client().post("/en/c/sign-in/", {"username": "ayse@example.org", "password": "x"})
     assert response.status_code == 200
+
+
+def test_a_series_shows_its_timeline_on_the_statement_and_the_conference(setup):
+    from undersigned.statements.models import Series
+    from undersigned.statements.services import series_set, statement_publish
+
+    conference, _chair, _ayse = setup
+    first = statement_publish(
+        statement=statement_create(title="First Declaration", body="Text.", language="en")
+    )
+    series = Series.objects.create(slug="water", title="Water for all")
+    series_set(series=series, statements=[first], conferences=[conference])
+    page = Client().get(first.get_absolute_url()).content.decode()
+    assert "Water for all" in page and "/en/c/water/" in page
+    page = Client().get("/en/c/water/").content.decode()
+    assert first.get_absolute_url() in page and 'aria-current="page"' in page

@@ -15,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from undersigned.assembly.majority import Policy
-from undersigned.statements.models import Statement, StatementVersion
+from undersigned.statements.models import Series, Statement, StatementVersion
 
 
 class Conference(models.Model):
@@ -36,6 +36,14 @@ class Conference(models.Model):
         related_name="conferences",
     )
     amendment_deadline = models.DateTimeField(_("amendments until"), null=True, blank=True)
+    series = models.ForeignKey(
+        Series,
+        verbose_name=_("series"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conferences",
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

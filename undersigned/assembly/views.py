@@ -28,7 +28,7 @@ from undersigned.assembly.models import Amendment, Ballot, Conference, Delegate
 from undersigned.assembly.services import ConferenceError
 from undersigned.core.audit import audit_record
 from undersigned.statements import diff
-from undersigned.statements.selectors import versions_compare
+from undersigned.statements.selectors import series_timeline, versions_compare
 
 
 def _forbidden(request: HttpRequest) -> HttpResponse:
@@ -79,6 +79,8 @@ def conference(request: HttpRequest, slug: str) -> HttpResponse:
         agenda=conference.agenda.all(),
         sessions=conference.sessions.all(),
         documents=selectors.documents_visible(conference=conference, delegate=delegate),
+        series=conference.series,
+        timeline=series_timeline(series=conference.series, current=conference),
     )
     return render(request, "assembly/conference.html", context)
 

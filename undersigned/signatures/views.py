@@ -9,6 +9,7 @@ from undersigned.signatures import selectors, services
 from undersigned.signatures.forms import SignForm
 from undersigned.statements.models import Statement
 from undersigned.statements.selectors import (
+    series_timeline,
     statement_get_for_signing,
     statement_get_public,
     statement_reading,
@@ -38,6 +39,10 @@ def render_statement_page(
     context = {
         "statement": statement,
         "reading": reading,
+        "series": statement.series if statement.series_id else None,
+        "timeline": series_timeline(series=statement.series, current=statement)
+        if statement.series_id
+        else [],
         "counts": selectors.statement_counts(statement=statement),
         "page": page,
         "form": form,

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from undersigned.signatures.models import Signature, SignatureCounter
 from undersigned.statements import parsing, services
 from undersigned.statements.docx import DocxError, docx_text
-from undersigned.statements.models import Statement
+from undersigned.statements.models import Series, Statement
 
 _TEXT_FIELDS = ("title", "slug", "language", "body")
 
@@ -313,3 +313,40 @@ class StatementAdmin(admin.ModelAdmin):
     def _report(self, request: HttpRequest, changed: int, message: str) -> None:
         level = messages.SUCCESS if changed else messages.WARNING
         self.message_user(request, message, level)
+
+
+class SeriesForm(forms.ModelForm):
+    statements = forms.ModelMultipleChoiceField(
+        queryset=Statement.objects.all(), required=False, label=_("statements")
+    )
+    conferences = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, label=_("conferences")
+    )
+
+    class Meta:
+        model = Series
+        fields = ["title", "slug"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        from undersigned.assembly.models import Conference
+
+        super().__init__(*args, **kwargs)
+        self.fields["conferences"].queryset = Conference.objects.all()
+        if self.instance.pk:
+            self.fields["statements"].initial = list(self.instance.statements.all())
+            self.fields["conferences"].initial = list(self.instance.conferences.all())
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    form = SeriesForm
+    prepopulated_fields = {"slug": ["title"]}
+
+    def save_model(self, request: HttpRequest, obj: Series, form, change: bool) -> None:
+        obj.save()
+        services.series_set(
+            series=obj,
+            statements=list(form.cleaned_data["statements"]),
+            conferences=list(form.cleaned_data["conferences"]),
+            actor=request.user,
+        )

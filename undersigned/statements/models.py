@@ -4,6 +4,21 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
+class Series(models.Model):
+    """Statements and conferences that follow one another (a declaration, the next
+    conference, the manifesto it decided to write), shown as a timeline."""
+
+    slug = models.SlugField(_("address"), max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+
+    class Meta:
+        verbose_name = _("series")
+        verbose_name_plural = _("series")
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class Statement(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -29,6 +44,14 @@ class Statement(models.Model):
     updated = models.DateTimeField(_("updated"), auto_now=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    series = models.ForeignKey(
+        Series,
+        verbose_name=_("series"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="statements",
+    )
 
     class Meta:
         verbose_name = _("statement")

@@ -407,3 +407,42 @@ def translation_workspace(*, version: StatementVersion, language: str) -> list[T
                 row.source_diff_html = diff.render_html(diff.diff_block(block.key, old, block.text))
         rows.append(row)
     return rows
+
+
+@dataclass
+class TimelineEntry:
+    when: object  # a date
+    kind: str  # "statement" or "conference"
+    title: str
+    url: str
+    current: bool = False
+
+
+def series_timeline(*, series, current: object = None) -> list[TimelineEntry]:
+    """The public statements and the conferences of a series, by date."""
+    if series is None:
+        return []
+    entries = [
+        TimelineEntry(
+            when=statement.published_at.date(),
+            kind="statement",
+            title=statement.title,
+            url=statement.get_absolute_url(),
+            current=statement == current,
+        )
+        for statement in series.statements.filter(
+            status__in=[Statement.Status.PUBLISHED, Statement.Status.CLOSED]
+        )
+        if statement.published_at
+    ]
+    entries += [
+        TimelineEntry(
+            when=conference.starts_on,
+            kind="conference",
+            title=conference.title,
+            url=conference.get_absolute_url(),
+            current=conference == current,
+        )
+        for conference in series.conferences.all()
+    ]
+    return sorted(entries, key=lambda entry: entry.when)

@@ -629,3 +629,21 @@ def statement_import(
                 report=report,
             )
     return statement, report
+
+
+@transaction.atomic
+def series_set(
+    *, series, statements: list, conferences: list, actor: AbstractBaseUser | None = None
+) -> None:
+    """Make exactly these statements and conferences the members of the series."""
+    series.statements.exclude(pk__in=[s.pk for s in statements]).update(series=None)
+    Statement.objects.filter(pk__in=[s.pk for s in statements]).update(series=series)
+    series.conferences.exclude(pk__in=[c.pk for c in conferences]).update(series=None)
+    for conference in conferences:
+        type(conference).objects.filter(pk=conference.pk).update(series=series)
+    audit_record(
+        action="series.set",
+        target=series,
+        actor=actor,
+        data={"statements": [s.pk for s in statements], "conferences": [c.pk for c in conferences]},
+    )
