@@ -246,3 +246,45 @@ def test_a_series_shows_its_timeline_on_the_statement_and_the_conference(setup):
     assert "Water for all" in page and "/en/c/water/" in page
     page = Client().get("/en/c/water/").content.decode()
     assert first.get_absolute_url() in page and 'aria-current="page"' in page
+
+
+def test_the_secretariat_creates_a_conference_in_the_admin(client, organizer):
+    from undersigned.assembly.models import Conference
+
+    client.force_login(organizer)
+    response = client.post(
+        "/admin/assembly/conference/add/",
+        {
+            "title": "Water Conference 2027",
+            "slug": "water-2027",
+            "starts_on": "2027-03-08",
+            "ends_on": "2027-03-09",
+            "place": "",
+            "description": "",
+            "hosts": "River Union",
+            "languages": "en, ar fa",
+            "agenda-TOTAL_FORMS": "0",
+            "agenda-INITIAL_FORMS": "0",
+            "sessions-TOTAL_FORMS": "0",
+            "sessions-INITIAL_FORMS": "0",
+            "participants-TOTAL_FORMS": "1",
+            "participants-INITIAL_FORMS": "0",
+            "participants-0-name": "River Union",
+            "participants-0-country": "TR",
+            "delegates-TOTAL_FORMS": "1",
+            "delegates-INITIAL_FORMS": "0",
+            "delegates-0-name": "Ayşe",
+            "delegates-0-email": "ayse@example.org",
+            "delegates-0-role": "delegate",
+            "delegates-0-weight": "1",
+            "delegates-0-language": "tr",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    conference = Conference.objects.get(slug="water-2027")
+    assert conference.languages == ["en", "ar", "fa"] and conference.online
+    delegate = conference.delegates.get()
+    assert delegate.user.email == "ayse@example.org" and delegate.language == "tr"
+    assert conference.participants.get().name == "River Union"
+    page = Client().get("/en/c/water-2027/").content.decode()
+    assert 'lang="ar" dir="rtl">العربية' in page

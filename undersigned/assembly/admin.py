@@ -4,6 +4,8 @@ ballots, consolidation) happens on the conference's own pages."""
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
@@ -60,6 +62,8 @@ class DelegateInline(admin.TabularInline):
     model = Delegate
     form = DelegateForm
     extra = 1
+    # A delegate who voted stays on record: make them an observer instead.
+    can_delete = False
     readonly_fields = ["invitation_link"]
 
     @admin.display(description=_("invitation link"))
@@ -70,8 +74,46 @@ class DelegateInline(admin.TabularInline):
         return format_html('<a href="{}">{}</a>', url, _("link"))
 
 
+class ConferenceForm(forms.ModelForm):
+    # Codes separated by commas or spaces ("en, ar, fa"), stored as a list.
+    languages = forms.CharField(label=_("languages"), required=False)
+
+    class Meta:
+        model = Conference
+        fields = [
+            "title",
+            "slug",
+            "starts_on",
+            "ends_on",
+            "place",
+            "description",
+            "hosts",
+            "languages",
+            "statement",
+            "amendment_deadline",
+            "series",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["languages"] = ", ".join(self.instance.languages or [])
+
+    def clean_languages(self) -> list[str]:
+        codes = [
+            code.strip().lower()
+            for code in self.cleaned_data["languages"].replace(",", " ").split()
+        ]
+        for code in codes:
+            if not re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{2,8})*", code):
+                raise forms.ValidationError(
+                    _("The language must be a code such as en, fr or pt-BR.")
+                )
+        return list(dict.fromkeys(codes))
+
+
 @admin.register(Conference)
 class ConferenceAdmin(admin.ModelAdmin):
+    form = ConferenceForm
     list_display = ["title", "starts_on", "place", "public_page"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [AgendaInline, SessionInline, ParticipantInline, DelegateInline]
@@ -83,8 +125,10 @@ class ConferenceAdmin(admin.ModelAdmin):
         "place",
         "description",
         "hosts",
+        "languages",
         "statement",
         "amendment_deadline",
+        "series",
     ]
 
     @admin.display(description=_("public page"))
@@ -109,6 +153,7 @@ class ConferenceAdmin(admin.ModelAdmin):
             place=obj.place,
             description=obj.description,
             hosts=obj.hosts,
+            languages=obj.languages,
             statement=obj.statement,
             actor_label=str(request.user),
         )
@@ -124,25 +169,26 @@ class ConferenceAdmin(admin.ModelAdmin):
         if formset.model is not Delegate:
             super().save_formset(request, form, formset, change)
             return
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline_form in formset.forms:
-            if not inline_form.has_changed() or inline_form.cleaned_data.get("DELETE"):
+            if not inline_form.has_changed():
                 continue
             data = inline_form.cleaned_data
             if inline_form.instance.pk:
-                inline_form.save()
+                formset.changed_objects.append((inline_form.save(), inline_form.changed_data))
                 continue
-            services.delegate_add(
-                conference=form.instance,
-                email=data["email"],
-                name=data["name"],
-                participant=data.get("participant"),
-                role=data["role"],
-                weight=data["weight"],
-                language=data["language"],
-                actor_label=str(request.user),
+            formset.new_objects.append(
+                services.delegate_add(
+                    conference=form.instance,
+                    email=data["email"],
+                    name=data["name"],
+                    participant=data.get("participant"),
+                    role=data["role"],
+                    weight=data["weight"],
+                    language=data["language"],
+                    actor_label=str(request.user),
+                )
             )
-        for deleted in formset.deleted_objects if hasattr(formset, "deleted_objects") else []:
-            deleted.delete()
 
 
 @admin.register(Amendment)

@@ -14,7 +14,37 @@ from undersigned.core.text import clean_email
 
 ORGANIZERS = "Organizers"
 _ORGANIZER_PERMISSIONS = {
-    "statements": ["add_statement", "change_statement", "view_statement"],
+    "statements": [
+        "add_statement",
+        "change_statement",
+        "view_statement",
+        "add_series",
+        "change_series",
+        "view_series",
+    ],
+    "assembly": [
+        "add_conference",
+        "change_conference",
+        "view_conference",
+        "add_participant",
+        "change_participant",
+        "delete_participant",
+        "view_participant",
+        "add_delegate",
+        "change_delegate",
+        "delete_delegate",
+        "view_delegate",
+        "add_agendaitem",
+        "change_agendaitem",
+        "delete_agendaitem",
+        "view_agendaitem",
+        "add_session",
+        "change_session",
+        "delete_session",
+        "view_session",
+        "view_amendment",
+        "view_ballot",
+    ],
     "signatures": ["change_signature", "view_signature", "view_signaturecounter"],
     "core": ["view_auditentry"],
 }
