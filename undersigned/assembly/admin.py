@@ -38,8 +38,17 @@ class AgendaInline(admin.TabularInline):
     fields = ["position", "title", "description"]
 
 
+class SessionForm(forms.ModelForm):
+    video_url = forms.URLField(label=_("recording"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = Session
+        fields = ["title", "starts_at", "video_url"]
+
+
 class SessionInline(admin.TabularInline):
     model = Session
+    form = SessionForm
     extra = 1
     fields = ["title", "starts_at", "video_url"]
 
