@@ -288,3 +288,30 @@ def test_the_secretariat_creates_a_conference_in_the_admin(client, organizer):
     assert conference.participants.get().name == "River Union"
     page = Client().get("/en/c/water-2027/").content.decode()
     assert 'lang="ar" dir="rtl">العربية' in page
+
+
+def test_an_amendment_referred_to_the_next_conference_is_listed_there(setup):
+    conference, chair, ayse = setup
+    later = services.conference_create(
+        title="Water Conference 2027",
+        slug="water-2027",
+        starts_on=date(2027, 3, 8),
+        ends_on=date(2027, 3, 9),
+    )
+    block = conference.statement.versions.get().blocks.get(number="3")
+    amendment = services.amendment_submit(
+        delegate=ayse,
+        version=block.version,
+        block_key=block.key,
+        action="replace",
+        text="Time, and more time.",
+        justification="Needs a longer debate.",
+    )
+    services.amendment_decide(
+        amendment=amendment, status="referred", referred_conference=later, by=chair
+    )
+    amendment.refresh_from_db()
+    assert amendment.referred_to == "Water Conference 2027"
+    page = Client().get("/en/c/water-2027/").content.decode()
+    assert "Amendments referred from earlier conferences" in page
+    assert "Time, and more time." in page and "/en/c/water/record.html" in page

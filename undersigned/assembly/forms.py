@@ -33,8 +33,12 @@ class AmendmentForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, conference=None, **kwargs) -> None:
         super().__init__(*args, label_suffix="", **kwargs)
+        from undersigned.assembly.models import Conference
+
+        others = Conference.objects.exclude(pk=getattr(conference, "pk", None))
+        self.fields["referred_conference"].queryset = others.order_by("-starts_on")
 
     status = forms.ChoiceField(
         label=_("Decision"),
@@ -59,6 +63,9 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
     )
     referred_to = forms.CharField(label=_("Referred to"), required=False)
+    referred_conference = forms.ModelChoiceField(
+        label=_("Follow-up conference"), queryset=None, required=False
+    )
     merged_into = forms.IntegerField(
         label=_("Merged into amendment number"), required=False, min_value=1
     )

@@ -165,6 +165,14 @@ class Amendment(models.Model):
     adopted_text = models.TextField(_("text as adopted"), blank=True)
     reason = models.TextField(_("reason"), blank=True)
     referred_to = models.CharField(_("referred to"), max_length=300, blank=True)
+    # When referred to a later conference: that conference lists it, with this history.
+    referred_conference = models.ForeignKey(
+        Conference,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referred_amendments",
+    )
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -248,6 +248,7 @@ def amendment_decide(
     adopted_text: str = "",
     referred_to: str = "",
     merged_into: int | None = None,
+    referred_conference: Conference | None = None,
 ) -> list[Amendment]:
     """Record what became of an amendment. The secretariat admits it or declares it
     inadmissible (with a reason); after the vote it is adopted (perhaps with a modified
@@ -272,6 +273,10 @@ def amendment_decide(
     )
     if modified_without_text:
         raise ConferenceError(_("Give the text as adopted."))
+    if referred_conference is not None:
+        if status != Amendment.Status.REFERRED or referred_conference == amendment.conference:
+            raise ConferenceError(_("Only a referred amendment goes to another conference."))
+        referred_to = referred_to.strip() or referred_conference.title
     if status == Amendment.Status.REFERRED and not referred_to.strip():
         raise ConferenceError(_("Say where the amendment is referred to."))
     target = None
@@ -287,6 +292,7 @@ def amendment_decide(
     amendment.reason = reason.strip()
     amendment.referred_to = referred_to.strip()
     amendment.merged_into = target
+    amendment.referred_conference = referred_conference
     if status in Amendment.ADOPTED_STATES:
         amendment.adopted_text = (
             (adopted_text.strip() or amendment.text)
@@ -326,6 +332,7 @@ def amendment_decide(
             "reason": amendment.reason,
             "referred_to": amendment.referred_to,
             "merged_into": target.number if target else None,
+            "referred_conference": referred_conference.pk if referred_conference else None,
             "marked": [other.number for other in marked],
         },
     )

@@ -79,6 +79,7 @@ def conference(request: HttpRequest, slug: str) -> HttpResponse:
         agenda=conference.agenda.all(),
         sessions=conference.sessions.all(),
         documents=selectors.documents_visible(conference=conference, delegate=delegate),
+        referred=conference.referred_amendments.select_related("conference", "proposer"),
         series=conference.series,
         timeline=series_timeline(series=conference.series, current=conference),
     )
@@ -179,7 +180,9 @@ def amendment(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     if delegate is None:
         return _forbidden(request)
     item = selectors.amendment_get(conference=conference, number=number)
-    form = DecisionForm(request.POST if request.POST.get("action") == "decide" else None)
+    form = DecisionForm(
+        request.POST if request.POST.get("action") == "decide" else None, conference=conference
+    )
     sub_form = SubAmendmentForm(request.POST if request.POST.get("action") == "amend" else None)
     if request.method == "POST":
         action = request.POST.get("action")
