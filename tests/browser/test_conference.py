@@ -192,3 +192,44 @@ def test_a_whole_conference(browser, live_server, assembly):
     record = browser.new_page()
     record.goto(f"{live_server.url}/en/c/water-2026/")
     expect(record.get_by_text("Referred → The follow-up conference")).to_be_visible()
+
+
+def test_documents_and_the_record_on_a_phone(browser, live_server, assembly, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    conference, people = assembly
+    delegate = _sign_in(browser, live_server, people["Ayşe"])
+    delegate.set_viewport_size({"width": 390, "height": 844})
+    delegate.goto(f"{live_server.url}/en/c/water-2026/")
+    delegate.get_by_label("Title of the document").fill("Report on the Tigris")
+    delegate.get_by_label("File (PDF, text or Markdown)").set_input_files(
+        files=[{"name": "report.md", "mimeType": "text/markdown", "buffer": b"# Report\n"}]
+    )
+    delegate.get_by_role("button", name="Submit the document").click()
+    expect(delegate.get_by_text("The document is submitted for review.")).to_be_visible()
+
+    chair = _sign_in(browser, live_server, people["chair"])
+    chair.set_viewport_size({"width": 390, "height": 844})
+    chair.goto(f"{live_server.url}/en/c/water-2026/")
+    chair.locator("li", has_text="Report on the Tigris").get_by_role(
+        "button", name="Publish"
+    ).click()
+    chair.goto(f"{live_server.url}/en/c/water-2026/manage/")
+    _new_ballot(chair, live_server, "Motion on dams", "a motion", "Electronic")
+    chair.locator("tr", has_text="Motion on dams").get_by_role("button", name="Open").click()
+    width = chair.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390 + 1, f"the chair's desk scrolls sideways on a phone ({width}px)"
+    chair.screenshot(path=str(_shots() / "chairs-desk-phone.png"), full_page=True)
+
+    public = browser.new_page()
+    public.goto(f"{live_server.url}/en/c/water-2026/")
+    expect(public.get_by_role("link", name="Report on the Tigris")).to_be_visible()
+    public.get_by_role("link", name="HTML").click()
+    expect(public.get_by_role("heading", name="Record of decisions")).to_be_visible()
+
+
+def _shots():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
