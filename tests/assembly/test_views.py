@@ -315,3 +315,27 @@ def test_an_amendment_referred_to_the_next_conference_is_listed_there(setup):
     page = Client().get("/en/c/water-2027/").content.decode()
     assert "Amendments referred from earlier conferences" in page
     assert "Time, and more time." in page and "/en/c/water/record.html" in page
+
+
+def test_the_chair_sets_a_custom_majority(setup):
+    from undersigned.assembly.models import Ballot
+
+    _conference, chair, _ayse = setup
+    client = _client(chair)
+    data = {
+        "action": "create",
+        "title": "Three fifths",
+        "subject": "",
+        "mode": "electronic",
+        "abstain_allowed": "on",
+        "fraction": "3/5",
+        "strict": "on",
+        "base": "cast",
+        "quorum": "",
+        "quorum_of": "",
+    }
+    assert client.post("/en/c/water/manage/", data).status_code == 302
+    ballot = Ballot.objects.get()
+    assert (ballot.fraction_numerator, ballot.fraction_denominator) == (3, 5)
+    client.post("/en/c/water/manage/", {**data, "fraction": "5/3"})
+    assert Ballot.objects.count() == 1

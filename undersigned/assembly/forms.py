@@ -91,7 +91,12 @@ class BallotForm(forms.Form):
     mode = forms.ChoiceField(label=_("Mode"), choices=Ballot.Mode.choices)
     secret = forms.BooleanField(label=_("Secret ballot"), required=False)
     abstain_allowed = forms.BooleanField(label=_("Abstention is an option"), required=False)
-    fraction = forms.ChoiceField(label=_("Required majority"), choices=FRACTIONS)
+    fraction = forms.CharField(
+        label=_("Required majority"),
+        initial="1/2",
+        help_text=_("A fraction: 1/2, 2/3, 3/4 or any other, such as 3/5."),
+        widget=forms.TextInput(attrs={"list": "fractions", "inputmode": "numeric"}),
+    )
     strict = forms.BooleanField(
         label=_("More than that fraction (otherwise: at least)"), required=False, initial=True
     )
@@ -106,6 +111,15 @@ class BallotForm(forms.Form):
     def __init__(self, *args, subjects=(), **kwargs) -> None:
         super().__init__(*args, label_suffix="", **kwargs)
         self.fields["subject"].choices = [("", _("a motion")), *subjects]
+
+    def clean_fraction(self) -> str:
+        value = self.cleaned_data["fraction"].replace(" ", "")
+        numerator, _slash, denominator = value.partition("/")
+        if not (numerator.isdigit() and denominator.isdigit()):
+            raise forms.ValidationError(_("A fraction: 1/2, 2/3, 3/4 or any other, such as 3/5."))
+        if not 0 < int(numerator) <= int(denominator) <= 1000:
+            raise forms.ValidationError(_("A fraction: 1/2, 2/3, 3/4 or any other, such as 3/5."))
+        return f"{int(numerator)}/{int(denominator)}"
 
 
 def _fraction(value: str) -> tuple[int, int]:
