@@ -143,6 +143,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"Organizer admin: http://{args.host}:{args.port}/admin/")
     print(f"  email:    {result.organizer_email}")
     print(f"  password: {result.organizer_password}")
+    if result.conference_path:
+        base = f"http://{args.host}:{args.port}"
+        print(f"Demo conference: {base}{result.conference_path}")
+        print(f"  chair's sign-in link: {base}{result.chair_link}")
+        for name, link in result.delegate_links:
+            print(f"  {name}'s sign-in link: {base}{link}")
     print(f"Outbox (mail that would be sent): http://{args.host}:{args.port}/en/dev/outbox/")
     print()
     if args.no_serve:
