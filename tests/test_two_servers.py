@@ -111,6 +111,8 @@ def test_two_servers_on_one_database_make_no_duplicates_and_exact_counts(tmp_pat
             for path in outbox.glob("*.eml"):
                 with open(path, "rb") as handle:
                     message = BytesParser(policy=policy.default).parse(handle)
+                if str(message["To"]) not in emails:
+                    continue  # other mail of the demo data (conference invitations)
                 match = re.search(r"/en/confirm/\S+", message.get_body().get_content())
                 links.setdefault(str(message["To"]), []).append(match.group(0))
         for number, email in enumerate(emails[:30]):
