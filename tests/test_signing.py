@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from tests.conftest import link_from, sign
+from tests.conftest import SIGN_FIELDS, link_from, sign
 from undersigned.core.models import AuditEntry
 from undersigned.signatures.models import Signature, SignatureCounter
 
@@ -244,3 +244,19 @@ def test_counters_move_with_each_change(client, statement, deliver_mail):
     client.post(link_from(deliver_mail()[0], "confirm"))
     counter = SignatureCounter.objects.get(statement=statement, country="GR", kind="person")
     assert (counter.verified, counter.listed) == (1, 1)
+
+
+def test_the_confirmation_mail_names_the_statement_in_the_signers_language(
+    client, statement, deliver_mail
+):
+    from django.core import mail
+
+    from undersigned.statements.models import StatementTitle
+
+    StatementTitle.objects.create(statement=statement, language="fr", text="L'eau sans frontières")
+    data = {**SIGN_FIELDS, "email": "claire@example.org"}
+    response = client.post(f"/fr/s/{statement.slug}/sign", data, REMOTE_ADDR="203.0.113.7")
+    assert response.status_code == 302
+    deliver_mail()
+    message = next(m for m in mail.outbox if m.to == ["claire@example.org"])
+    assert "L'eau sans frontières" in message.subject

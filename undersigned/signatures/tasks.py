@@ -24,6 +24,19 @@ def absolute_url(path: str) -> str:
     return f"{settings.BASE_URL}{path}"
 
 
+def mail_title(statement, language: str) -> str:
+    """The statement's title as readers see it (its published version's), in the mail's
+    language where the statement has a title in it."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from undersigned.statements.selectors import statement_titles, version_shown
+
+    version = version_shown(statement=statement, user=AnonymousUser())
+    if version is None:
+        return statement.title
+    return statement_titles(statement=statement, version=version).get(language) or version.title
+
+
 def build_signature_mail(*, signature: Signature, mail: str, token: str) -> EmailMessage:
     from undersigned.signatures.services import language_for_mail, withdraw_token_for
 
@@ -32,6 +45,7 @@ def build_signature_mail(*, signature: Signature, mail: str, token: str) -> Emai
         context = {
             "signature": signature,
             "statement": signature.statement,
+            "statement_title": mail_title(signature.statement, language),
             "confirm_url": absolute_url(reverse("signatures:confirm", args=[token]))
             if token
             else "",
