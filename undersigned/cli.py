@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 
@@ -27,7 +28,8 @@ def _migrate(verbosity: int = 0) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    """Run the web server (granian) and the mail worker side by side until one stops."""
+    """Run the web server (granian), the signature writer and the mail worker side by side
+    until one of them stops."""
     _migrate()
     env = dict(os.environ)
     # Granian: the HTTP layer is Rust, so a request costs Python only the application's
@@ -61,11 +63,22 @@ def _serve(args: argparse.Namespace) -> int:
     ]
     import socket
 
+    from django.conf import settings
+
+    from undersigned.signatures.writer_process import socket_path
+
+    # One signature writer for the machine: every server process hands it its submissions,
+    # and answers each signer once the batch holding theirs has committed.
+    writer_socket = socket_path(settings.DATA_DIR, args.port)
+    writer = [sys.executable, "-m", "undersigned.cli", "writer", "--socket", str(writer_socket)]
+    processes = [subprocess.Popen(writer, env=env)]
+    _wait_for_socket(writer_socket, processes[0])
+    env["UNDERSIGNED_WRITER_SOCKET"] = str(writer_socket)
     # A stable worker id: what a killed predecessor of this server had claimed is its
     # successor's to send again (see cmd_worker).
     worker_id = f"{socket.gethostname()}:{args.port}"[:64]
     worker = [sys.executable, "-m", "undersigned.cli", "worker", "--worker-id", worker_id]
-    processes = [subprocess.Popen(server, env=env) for _ in range(args.workers)]
+    processes += [subprocess.Popen(server, env=env) for _ in range(args.workers)]
     # Mail waits a little when the machine is busy; signatures do not wait for mail.
     processes.append(subprocess.Popen(worker, env=env, preexec_fn=lambda: os.nice(10)))
     print(f"Serving on http://{args.host}:{args.port}/ (press Ctrl+C to stop)", flush=True)
@@ -91,15 +104,22 @@ def _serve(args: argparse.Namespace) -> int:
     return max(abs(process.returncode or 0) for process in processes)
 
 
-def cmd_worker(args: argparse.Namespace) -> int:
-    """Send queued mail (and run any other queued task) in batches until stopped."""
-    _setup_django()
+def _wait_for_socket(path, process: subprocess.Popen, seconds: float = 60) -> None:
     import socket
-    import threading
 
-    from undersigned.core.queue import requeue_abandoned
-    from undersigned.core.worker import run_forever
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect(str(path))
+                return
+            except OSError:
+                time.sleep(0.05)
+    process.kill()
+    raise SystemExit(f"the signature writer did not start (socket {path})")
 
+
+def _stop_on_signals() -> threading.Event:
     stop = threading.Event()
 
     def request_stop(signum: int, _frame: object) -> None:
@@ -107,6 +127,33 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    return stop
+
+
+def cmd_writer(args: argparse.Namespace) -> int:
+    """Write the signatures that the server processes submit, in batches, until stopped."""
+    _setup_django()
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from undersigned.signatures.writer_process import serve_forever
+
+    serve_forever(
+        path=Path(args.socket), stop=_stop_on_signals(), max_batch=settings.SIGNATURE_BATCH_MAX
+    )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Send queued mail (and run any other queued task) in batches until stopped."""
+    _setup_django()
+    import socket
+
+    from undersigned.core.queue import requeue_abandoned
+    from undersigned.core.worker import run_forever
+
+    stop = _stop_on_signals()
     if args.worker_id:
         # A stable id is this worker's alone: what a crashed run of it had claimed and not
         # finished is queued again (sent at least once, never lost).
@@ -365,6 +412,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="report line by line, save nothing")
     imp.set_defaults(func=cmd_signatures_import)
+
+    writer = commands.add_parser(
+        "writer", help="write submitted signatures in batches (serve runs one for its servers)"
+    )
+    writer.add_argument("--socket", required=True, help="the Unix socket to listen on")
+    writer.set_defaults(func=cmd_writer)
 
     worker = commands.add_parser(
         "worker", help="send queued mail in batches (serve runs one; run more on their own)"

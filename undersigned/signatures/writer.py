@@ -1,14 +1,17 @@
 """Group commit for the signing path.
 
 Signing is a write, and the durable commit (fsync) costs more than everything else a
-signature needs. So one writer thread per process takes every submission waiting at that
-moment and writes them in a single transaction: one INSERT for the signatures, one for
+signature needs. So one writer takes every submission waiting at that moment and writes
+them in a single transaction: one INSERT for the signatures, one for
 their queued mails, one for their audit entries, one commit. Each request thread waits
 until the batch holding its submission has committed, and only then answers: a signer is
 never told "check your email" for a signature that is not on disk.
 
-`write_batch` holds the logic and is also what runs inline (one submission, in the
-request's own transaction) when group commit is off, as in most tests.
+The writer is a process of its own under `undersigned serve` (writer_process.py), shared
+by the machine's server processes; under any other WSGI server each process runs a writer
+thread (GroupCommitWriter below). `write_batch` holds the logic of both, and is also what
+runs inline (one submission, in the request's own transaction) when group commit is off,
+as in most tests.
 """
 
 from __future__ import annotations
@@ -361,12 +364,23 @@ _writer: GroupCommitWriter | None = None
 _writer_lock = threading.Lock()
 
 
+_client = None
+
+
 def submit(request: SignRequest) -> Written | Refused:
-    """Write one submission: through the group-commit writer when it is on, else inline."""
+    """Write one submission: through the machine's writer process when the server runs one
+    (`undersigned serve` does), else through this process's writer thread, or inline when
+    group commit is off."""
     if not settings.SIGNATURE_GROUP_COMMIT:
         with transaction.atomic():
             return write_batch([request])[0]
-    global _writer
+    global _client, _writer
+    if settings.SIGNATURE_WRITER_SOCKET:
+        if _client is None:
+            from undersigned.signatures.writer_process import WriterClient
+
+            _client = WriterClient(settings.SIGNATURE_WRITER_SOCKET, timeout=30)
+        return _client.submit(request)
     if _writer is None:
         with _writer_lock:
             if _writer is None:

@@ -1,0 +1,124 @@
+"""The machine's writer process: server processes submit over a Unix socket and are answered
+only after the batch holding their submission has committed."""
+
+import threading
+
+import pytest
+from django.db import OperationalError, connections
+from django_tasks_db.models import DBTaskResult
+
+from tests.signatures.test_writer import _request
+from undersigned.signatures import writer, writer_process
+from undersigned.signatures.models import Signature
+
+
+@pytest.fixture
+def writer_socket(tmp_path):
+    """A writer serving on a socket in a thread of this process, as `undersigned writer`
+    does in a process of its own."""
+    path = writer_process.socket_path(tmp_path, 1)
+    stop = threading.Event()
+
+    def serve():
+        try:
+            writer_process.serve_forever(path=path, stop=stop, max_batch=64, grace_seconds=5)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    for _attempt in range(200):
+        if path.exists():
+            break
+        stop.wait(0.01)
+    yield path
+    stop.set()
+    thread.join(timeout=30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_submissions_over_the_socket_are_answered_after_their_commit(statement, writer_socket):
+    client = writer_process.WriterClient(str(writer_socket), timeout=30)
+    outcomes, lock = [], threading.Lock()
+
+    def submit(index: int) -> None:
+        outcome = client.submit(_request(statement, f"p{index}@example.org", ip=f"h{index}"))
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(outcomes) == 30 and all(outcome.created for outcome in outcomes)
+    # Acknowledged means committed: this connection, not the writer's, sees every row.
+    ids = {outcome.signature_id for outcome in outcomes}
+    assert Signature.objects.filter(pk__in=ids).count() == 30
+    assert DBTaskResult.objects.count() == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_socket_answers_a_second_submission_with_the_first_signature(statement, writer_socket):
+    client = writer_process.WriterClient(str(writer_socket), timeout=30)
+    first = client.submit(_request(statement, "a@example.org"))
+    again = client.submit(_request(statement, "a@example.org"))
+    assert first.created and not again.created
+    assert again.signature_id == first.signature_id
+    assert again.signature.email == "a@example.org"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_socket_passes_on_a_refusal(statement, writer_socket, settings):
+    settings.RATE_LIMIT_SIGNS = 1
+    client = writer_process.WriterClient(str(writer_socket), timeout=30)
+    client.submit(_request(statement, "a@example.org", ip="same"))
+    outcome = client.submit(_request(statement, "b@example.org", ip="same"))
+    assert isinstance(outcome, writer.Refused) and outcome.code == "rate_limited"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_batch_is_not_acknowledged_over_the_socket(statement, writer_socket, monkeypatch):
+    def broken(requests):
+        raise OperationalError("database or disk is full")
+
+    monkeypatch.setattr(writer_process, "write_batch", broken)
+    client = writer_process.WriterClient(str(writer_socket), timeout=30)
+    with pytest.raises(writer.WriterUnavailable):
+        client.submit(_request(statement, "a@example.org"))
+    assert Signature.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_writer_means_no_acknowledgement(statement, tmp_path):
+    client = writer_process.WriterClient(str(tmp_path / "nobody.sock"), timeout=5)
+    with pytest.raises(writer.WriterUnavailable):
+        client.submit(_request(statement, "a@example.org"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_client_reconnects_after_the_writer_restarted(statement, tmp_path):
+    path = writer_process.socket_path(tmp_path, 2)
+    client = writer_process.WriterClient(str(path), timeout=30)
+    for number in range(2):
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=writer_process.serve_forever,
+            kwargs={"path": path, "stop": stop, "max_batch": 64, "grace_seconds": 0},
+            daemon=True,
+        )
+        thread.start()
+        for _attempt in range(200):
+            if path.exists():
+                break
+            stop.wait(0.01)
+        assert client.submit(_request(statement, f"p{number}@example.org")).created
+        stop.set()
+        thread.join(timeout=30)
+    assert Signature.objects.count() == 2
+
+
+def test_a_long_data_directory_gets_a_short_socket_path(tmp_path):
+    deep = tmp_path / ("d" * 120)
+    path = writer_process.socket_path(deep, 8000)
+    assert len(str(path)) <= 100 and path.parent.is_dir()

@@ -1,0 +1,250 @@
+"""The signature writer as a process of its own, fed by every server process on the machine
+over a Unix socket. `undersigned serve` starts one and points its server processes at it.
+
+Why a process: with the writer as a thread inside each server process (writer.py's
+GroupCommitWriter), a batch of 14 signatures held the database's write lock for 19 ms to
+do 4 ms of work. Each time sqlite3 released the GIL (every statement, the commit), the
+writer queued behind 32 request threads to get it back, and the other process's writer
+queued behind it for the lock (`python -m bench sign`, 2026-11-30). Here the writer is
+alone with its GIL, and one writer serves every server process, so their submissions
+share batches instead of taking turns at the lock.
+
+The loop is single-threaded: it reads every submission that has arrived, writes them in
+one transaction (`writer.write_batch`), answers each one after the commit, and reads
+again. What arrives during a commit waits in the socket buffers and makes the next batch.
+
+Protocol: one JSON object per line each way. A request is a `SignRequest`; the answer is
+{"id": …, "created": …, "mailed": …}, {"refused": "closed"|"rate_limited"}, or
+{"error": "…"} when the batch did not commit (nothing of it was written).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import select
+import selectors
+import socket
+import threading
+import time
+from pathlib import Path
+
+from django.db import connection
+
+from undersigned.signatures.writer import (
+    Refused,
+    SignRequest,
+    WriterUnavailable,
+    Written,
+    write_batch,
+)
+
+logger = logging.getLogger(__name__)
+
+# AF_UNIX paths are limited to 108 bytes on Linux (104 on some other systems).
+_MAX_SOCKET_PATH = 100
+# A request line is a few hundred bytes; this bounds what a broken client can make us hold.
+_MAX_LINE = 64 * 1024
+
+
+def socket_path(data_dir: Path, port: int) -> Path:
+    """Where the writer of the server on `port` listens: in the data directory, which only
+    the server's own user may use, unless that path is too long for a Unix socket."""
+    path = data_dir / "run" / f"writer-{port}.sock"
+    if len(os.fsencode(path)) > _MAX_SOCKET_PATH:
+        import tempfile
+
+        path = Path(tempfile.mkdtemp(prefix="undersigned-")) / "writer.sock"
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def _answer(outcome: Written | Refused) -> dict:
+    if isinstance(outcome, Refused):
+        return {"refused": outcome.code}
+    return {"id": outcome.signature_id, "created": outcome.created, "mailed": outcome.mailed}
+
+
+class _Server:
+    def __init__(self, path: Path, max_batch: int) -> None:
+        self.path = path
+        self.max_batch = max_batch
+        self.selector = selectors.DefaultSelector()
+        self.buffers: dict[socket.socket, bytearray] = {}
+
+    def listen(self) -> None:
+        self.path.unlink(missing_ok=True)  # left by a killed predecessor
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(str(self.path))
+        os.chmod(self.path, 0o600)
+        self.listener.listen(1024)
+        self.listener.setblocking(False)
+        self.selector.register(self.listener, selectors.EVENT_READ)
+
+    def close(self) -> None:
+        for sock in list(self.buffers):
+            self._drop(sock)
+        self.selector.unregister(self.listener)
+        self.listener.close()
+        self.path.unlink(missing_ok=True)
+
+    def _drop(self, sock: socket.socket) -> None:
+        self.selector.unregister(sock)
+        self.buffers.pop(sock, None)
+        sock.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                sock, _address = self.listener.accept()
+            except BlockingIOError:
+                return
+            sock.setblocking(False)
+            self.buffers[sock] = bytearray()
+            self.selector.register(sock, selectors.EVENT_READ)
+
+    def _receive(self, sock: socket.socket, pending: list) -> None:
+        try:
+            data = sock.recv(65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:  # the server process closed its end (or died)
+            self._drop(sock)
+            return
+        buffer = self.buffers[sock]
+        buffer += data
+        while (end := buffer.find(b"\n")) >= 0:
+            line = bytes(buffer[:end])
+            del buffer[: end + 1]
+            try:
+                pending.append((sock, SignRequest(**json.loads(line))))
+            except (ValueError, TypeError):
+                logger.error("unreadable submission from a server process; connection closed")
+                self._drop(sock)
+                return
+        if len(buffer) > _MAX_LINE:
+            self._drop(sock)
+
+    def _reply(self, sock: socket.socket, answer: dict) -> None:
+        if sock not in self.buffers:
+            return
+        try:
+            # At most one answer is outstanding per connection: a client sends one
+            # submission and waits for its answer, so the send buffer has room.
+            sock.sendall(json.dumps(answer).encode() + b"\n")
+        except OSError:
+            self._drop(sock)
+
+    def _commit(self, pending: list) -> None:
+        try:
+            outcomes = write_batch([request for _sock, request in pending])
+        except Exception as exc:  # nothing of this batch committed
+            logger.warning("signature batch of %d failed: %r", len(pending), exc)
+            for sock, _request in pending:
+                self._reply(sock, {"error": exc.__class__.__name__})
+            connection.close()  # the next batch starts on a fresh connection
+            return
+        for (sock, _request), outcome in zip(pending, outcomes, strict=True):
+            self._reply(sock, _answer(outcome))
+
+    def run(self, stop: threading.Event, grace_seconds: float) -> None:
+        """Serve until `stop` is set, then until the server processes have closed their
+        connections (they finish the requests they hold) or `grace_seconds` have passed."""
+        deadline = None
+        while True:
+            if stop.is_set():
+                deadline = deadline or time.monotonic() + grace_seconds
+                if not self.buffers or time.monotonic() > deadline:
+                    return
+            pending: list = []
+            for key, _events in self.selector.select(timeout=0.5):
+                if key.fileobj is self.listener:
+                    self._accept()
+                else:
+                    self._receive(key.fileobj, pending)
+            for start in range(0, len(pending), self.max_batch):
+                self._commit(pending[start : start + self.max_batch])
+
+
+def serve_forever(
+    *, path: Path, stop: threading.Event, max_batch: int, grace_seconds: float = 15
+) -> None:
+    """Write what the server processes submit until `stop` is set (see `_Server.run`)."""
+    server = _Server(path, max_batch)
+    server.listen()
+    logger.info("signature writer listening on %s", path)
+    try:
+        server.run(stop, grace_seconds)
+    finally:
+        server.close()
+        connection.close()
+
+
+class WriterClient:
+    """A server process's side: each thread keeps one connection to the writer."""
+
+    def __init__(self, path: str, *, timeout: float) -> None:
+        self.path = path
+        self.timeout = timeout
+        self._local = threading.local()
+
+    def _connection(self) -> socket.socket:
+        sock = getattr(self._local, "sock", None)
+        if sock is not None:
+            # Nothing is due on an idle connection: if it reads as ready, the writer has
+            # closed it (it restarted), and this submission goes on a new one.
+            readable, _w, _x = select.select([sock], [], [], 0)
+            if readable:
+                self._close()
+                sock = None
+        if sock is None:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(self.timeout)
+            try:
+                sock.connect(self.path)
+            except OSError:
+                sock.close()
+                raise
+            self._local.sock = sock
+            self._local.buffer = b""
+        return sock
+
+    def _close(self) -> None:
+        sock = getattr(self._local, "sock", None)
+        self._local.sock = None
+        if sock is not None:
+            sock.close()
+
+    def _read_line(self, sock: socket.socket) -> bytes:
+        buffer = self._local.buffer
+        while b"\n" not in buffer:
+            data = sock.recv(4096)
+            if not data:
+                raise ConnectionError("the signature writer closed the connection")
+            buffer += data
+        line, _newline, self._local.buffer = buffer.partition(b"\n")
+        return line
+
+    def submit(self, request: SignRequest) -> Written | Refused:
+        """Send one submission and wait until its batch has committed. Any failure before
+        the answer raises WriterUnavailable: the submission may or may not have been
+        written, so nothing may be acknowledged (signing again with the same email is
+        safe: it finds the signature instead of making a second)."""
+        try:
+            sock = self._connection()
+            sock.sendall(json.dumps(dataclasses.asdict(request)).encode() + b"\n")
+            answer = json.loads(self._read_line(sock))
+        except (OSError, ValueError) as exc:
+            self._close()
+            raise WriterUnavailable(f"the signature writer did not answer: {exc!r}") from exc
+        if "error" in answer:
+            raise WriterUnavailable(f"the signature batch did not commit: {answer['error']}")
+        if "refused" in answer:
+            return Refused(answer["refused"])
+        return Written(
+            signature_id=answer["id"], created=answer["created"], mailed=answer["mailed"]
+        )
