@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
 from django_tasks.base import Task
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.compat import TaskResultStatus, normalize_json
@@ -13,8 +16,26 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 from undersigned.core.bulk import RowTemplate
 
 
-def enqueue_many(task: Task, calls: Sequence[Sequence[Any]]) -> None:
-    """Queue `task(*args)` for each args in `calls`, in the current transaction.
+@functools.cache
+def _template(task: Task) -> RowTemplate:
+    backend = task.get_backend()
+    return RowTemplate(
+        DBTaskResult,
+        varying=["id", "args_kwargs"],
+        args_kwargs={},
+        priority=task.priority,
+        task_path=task.module_path,
+        queue_name=task.queue_name,
+        run_after=task.run_after or get_date_max(),
+        backend_name=backend.alias,
+    )
+
+
+def enqueue_many(
+    task: Task, calls: Sequence[Sequence[Any]], *, now: datetime | None = None
+) -> None:
+    """Queue `task(*args)` for each args in `calls`, in the current transaction, as
+    enqueued at `now` (by default, now).
 
     With the database backend the rows are written by one multi-row INSERT, with the
     values `task.enqueue` would write one by one (the backend's pre_save handler only
@@ -26,16 +47,7 @@ def enqueue_many(task: Task, calls: Sequence[Sequence[Any]]) -> None:
         return
     if not calls:
         return
-    template = RowTemplate(
-        DBTaskResult,
-        varying=["id", "args_kwargs"],
-        args_kwargs={},
-        priority=task.priority,
-        task_path=task.module_path,
-        queue_name=task.queue_name,
-        run_after=task.run_after or get_date_max(),
-        backend_name=backend.alias,
-    )
+    template = _template(task).at(now or timezone.now())
     template.insert(
         [
             template.row(backend._get_id(), normalize_json({"args": list(args), "kwargs": {}}))

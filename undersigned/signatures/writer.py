@@ -16,6 +16,7 @@ as in most tests.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -111,18 +112,35 @@ class _Prepared:
     row: list
 
 
-def _prepare(requests: list[SignRequest], now: datetime) -> tuple[RowTemplate, list[_Prepared]]:
-    """Everything about the new rows that does not depend on the database: done before
-    the transaction, so the write lock is held only for the writing."""
-    template = RowTemplate(
+@functools.cache
+def _signature_template() -> RowTemplate:
+    return RowTemplate(
         Signature,
         varying=_VARYING,
         status=Signature.Status.PENDING,
         source=Signature.Source.WEB,
-        token_expires=now + timedelta(days=settings.VERIFICATION_TOKEN_DAYS),
         mails_sent=1,
+    )
+
+
+@functools.cache
+def _audit_template() -> RowTemplate:
+    return RowTemplate(
+        AuditEntry,
+        varying=["object_id", "data"],
+        actor_label="signer",
+        action="signature.submit",
+        object_type=Signature._meta.label_lower,
+    )
+
+
+def _prepare(requests: list[SignRequest], now: datetime) -> tuple[RowTemplate, list[_Prepared]]:
+    """Everything about the new rows that does not depend on the database: done before
+    the transaction, so the write lock is held only for the writing."""
+    template = _signature_template().at(
+        now,
+        token_expires=now + timedelta(days=settings.VERIFICATION_TOKEN_DAYS),
         last_mail_at=now,
-        created=now,
     )
     prepared = []
     for r in requests:
@@ -220,14 +238,9 @@ def _write(
     enqueue_many(
         send_signature_mail,
         [(pk, MAIL_VERIFY, prepared[p].token) for p, pk in zip(fresh, ids, strict=True)],
+        now=now,
     )
-    audit = RowTemplate(
-        AuditEntry,
-        varying=["object_id", "data"],
-        actor_label="signer",
-        action="signature.submit",
-        object_type=Signature._meta.label_lower,
-    )
+    audit = _audit_template().at(now)
     audit.insert(
         [
             audit.row(str(pk), {"statement": requests[p].statement_id, "kind": requests[p].kind})
