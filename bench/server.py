@@ -75,14 +75,25 @@ class BenchServer:
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                connection.request("GET", "/healthz")
-                if connection.getresponse().status == 200:
-                    return
-            except OSError:
-                time.sleep(0.2)
+            # Every server process must be listening before the load connects: wrk opens
+            # its connections once, and the kernel spreads them over the listeners there
+            # are at that moment (one early process would take them all).
+            if self._listeners() >= self.workers:
+                try:
+                    connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                    connection.request("GET", "/healthz")
+                    if connection.getresponse().status == 200:
+                        return
+                except OSError:
+                    pass
+            time.sleep(0.2)
         raise RuntimeError(f"server did not start; see {self.data_dir / 'server.log'}")
+
+    def _listeners(self) -> int:
+        """Sockets listening on the port (state 0A in /proc/net/tcp)."""
+        local = f":{self.port:04X} "
+        with open("/proc/net/tcp") as table:
+            return sum(1 for line in table if local in line and line.split()[3] == "0A")
 
     def csrf(self) -> tuple[str, str]:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
