@@ -101,3 +101,20 @@ def test_a_failed_commit_acknowledges_nobody(statement, monkeypatch):
         group.submit(_request(statement, "a@example.org"))
     group.stop()
     assert Signature.objects.count() == 0
+
+
+def test_each_batch_records_its_own_time_in_every_row(statement, monkeypatch):
+    from datetime import UTC, datetime
+
+    from undersigned.core.models import AuditEntry
+
+    times = [datetime(2026, 3, 1, 12, 0, tzinfo=UTC), datetime(2026, 3, 2, 8, 30, tzinfo=UTC)]
+    for number, moment in enumerate(times):
+        monkeypatch.setattr(writer.timezone, "now", lambda moment=moment: moment)
+        with transaction.atomic():
+            (outcome,) = writer.write_batch([_request(statement, f"p{number}@example.org")])
+        signature = Signature.objects.get(pk=outcome.signature_id)
+        assert signature.created == moment and signature.last_mail_at == moment
+        assert DBTaskResult.objects.order_by("-enqueued_at").first().enqueued_at == moment
+        audit = AuditEntry.objects.get(action="signature.submit", object_id=str(signature.pk))
+        assert audit.created == moment
