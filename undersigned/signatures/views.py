@@ -1,6 +1,10 @@
+from functools import lru_cache
+
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_http_methods, require_POST
@@ -50,6 +54,14 @@ def render_statement_page(
     return render(request, "statements/detail.html", context, status=status)
 
 
+@lru_cache(maxsize=1024)
+def _signed_url(slug: str, language: str) -> str:
+    """Where a signer lands after signing: the same for every signer of a statement in a
+    language, so reversed once, not on each of thousands of signatures a second."""
+    with translation.override(language):
+        return reverse("signatures:signed", kwargs={"slug": slug})
+
+
 @require_POST
 def sign(request: HttpRequest, slug: str) -> HttpResponse:
     statement = statement_get_for_signing(slug=slug, user=request.user)
@@ -58,7 +70,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         return render_statement_page(request, statement, form, status=400)
     if form.is_bot:
         # Looks like success, stores and sends nothing.
-        return redirect("signatures:signed", slug=statement.slug)
+        return HttpResponseRedirect(_signed_url(statement.slug, get_language() or ""))
     data = form.cleaned_data
     try:
         services.signature_submit(
@@ -77,7 +89,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "signatures/rate_limited.html", {"statement": statement}, status=429)
     except services.SigningError:
         return render(request, "signatures/closed.html", {"statement": statement}, status=409)
-    return redirect("signatures:signed", slug=statement.slug)
+    return HttpResponseRedirect(_signed_url(statement.slug, get_language() or ""))
 
 
 def signed(request: HttpRequest, slug: str) -> HttpResponse:
