@@ -44,15 +44,22 @@ def write_export(
     rows = export_rows(statement=statement, status=status)
     count = 0
     if fmt == "csv":
+        written = [0]
+
+        def safe(rows: Iterable[tuple[str, ...]]) -> Iterable[tuple[str, ...] | list[str]]:
+            for row in rows:
+                written[0] += 1
+                if any(row[index].startswith(FORMULA_PREFIXES) for index in _TYPED):
+                    row = [  # noqa: PLW2901 - rare: only rows that would start a formula
+                        _spreadsheet_safe(cell) if index in _TYPED else cell
+                        for index, cell in enumerate(row)
+                    ]
+                yield row
+
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(EXPORT_COLUMNS)
-        for row in rows:
-            cells = list(row)
-            for index in _TYPED:
-                cells[index] = _spreadsheet_safe(cells[index])
-            writer.writerow(cells)
-            count += 1
-        return count
+        writer.writerows(safe(rows))
+        return written[0]
     out.write("[")
     for row in rows:
         out.write(",\n" if count else "\n")

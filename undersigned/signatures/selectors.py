@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from html import escape
 from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from django_countries import countries
@@ -235,19 +237,52 @@ EXPORT_COLUMNS = [
 ]
 
 
+# A UTC timestamp as the databases write it as text: "2026-03-01 12:00:00.5" (SQLite, as
+# Django stores it), with "+00" (PostgreSQL in UTC) or "+00:00".
+_UTC_TEXT = re.compile(r"(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?(?:Z|\+00(?::?00)?)?")
+
+
+def _iso_utc(text: str | None) -> str:
+    """The timestamp `text` in the form `datetime.isoformat()` gives it. Parsing a million
+    timestamps into datetimes only to print them again was a third of an export."""
+    if not text:
+        return ""
+    match = _UTC_TEXT.fullmatch(text)
+    if match is None:  # any other form: the general way
+        return datetime.fromisoformat(text).astimezone(UTC).isoformat()
+    day, time, fraction = match.groups()
+    if fraction:
+        return f"{day}T{time}.{fraction.ljust(6, '0')}+00:00"
+    return f"{day}T{time}+00:00"
+
+
 def export_rows(
     *, statement: Statement, status: str | None = None, chunk: int = 10_000
 ) -> Iterator[tuple[str, ...]]:
     """Every signature of a statement as a tuple of strings in EXPORT_COLUMNS order, read
     in id order, chunk by chunk (keyset, never OFFSET), so memory stays flat however many
-    there are."""
-    query = Signature.objects.filter(statement=statement)
+    there are. Rows are read with plain SQL: the ORM's per-row work made an export three
+    times slower than the database could deliver it."""
+    quote = connection.ops.quote_name
+    meta = Signature._meta
+    columns = [
+        f"CAST({quote(meta.get_field(name).column)} AS TEXT)"
+        if name in {"created", "verified_at"}
+        else quote(meta.get_field(name).column)
+        for name in EXPORT_COLUMNS
+    ]
+    where = f"{quote('statement_id')} = %s AND {quote('id')} > %s"
     if status:
-        query = query.filter(status=status)
-    query = query.order_by("pk").values_list("pk", *EXPORT_COLUMNS)
+        where += f" AND {quote('status')} = %s"
+    sql = (
+        f"SELECT {quote('id')}, {', '.join(columns)} FROM {quote(meta.db_table)}"  # noqa: S608 - names only
+        f" WHERE {where} ORDER BY {quote('id')} LIMIT %s"
+    )
     last = 0
     while True:
-        batch = list(query.filter(pk__gt=last)[:chunk])
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [statement.pk, last, *([status] if status else []), chunk])
+            batch = cursor.fetchall()
         if not batch:
             return
         for (
@@ -266,13 +301,13 @@ def export_rows(
             yield (
                 name,
                 kind,
-                str(country or ""),
+                country or "",
                 affiliation,
                 city,
                 email,
                 status_,
                 source,
-                created.isoformat() if created else "",
-                verified.isoformat() if verified else "",
+                _iso_utc(created),
+                _iso_utc(verified),
             )
         last = batch[-1][0]
