@@ -233,3 +233,220 @@ def test_an_amendment_to_an_amendment_names_its_parent(conference, people):
         parent=parent,
     )
     assert list(parent.sub_amendments.all()) == [child]
+
+
+def _audited(action, target):
+    from undersigned.core.models import AuditEntry
+
+    return AuditEntry.objects.filter(
+        action=action, object_type=target._meta.label_lower, object_id=str(target.pk)
+    )
+
+
+def test_a_named_vote_is_audited_with_its_choice(conference, people):
+    ballot = services.ballot_create(conference=conference, by=people["chair"], title="Named")
+    services.ballot_open(ballot=ballot, by=people["chair"])
+    services.vote_cast(ballot=ballot, delegate=people["marc"], yes=2, no=1, abstain=0)
+    entry = _audited("vote.cast", ballot).get()
+    assert entry.actor == people["marc"].user
+    assert entry.data == {
+        "ballot": ballot.pk,
+        "delegate": people["marc"].pk,
+        "yes": 2,
+        "no": 1,
+        "abstain": 0,
+    }
+
+
+def _secret_ballot(conference, people):
+    ballot = services.ballot_create(
+        conference=conference, by=people["chair"], title="Secret", secret=True
+    )
+    return services.ballot_open(ballot=ballot, by=people["chair"])
+
+
+def test_a_secret_vote_writes_no_audit_entry_while_the_ballot_is_open(conference, people):
+    from undersigned.core.models import AuditEntry
+
+    ballot = _secret_ballot(conference, people)
+    last = AuditEntry.objects.latest("pk").pk
+    services.vote_cast(ballot=ballot, delegate=people["ayse"], yes=0, no=1, abstain=0)
+    assert not AuditEntry.objects.filter(pk__gt=last).exists()
+
+
+def test_closing_a_secret_ballot_audits_who_took_part_and_no_choice(conference, people):
+    from undersigned.core.models import AuditEntry
+
+    ballot = _secret_ballot(conference, people)
+    services.vote_cast(ballot=ballot, delegate=people["marc"], yes=3, no=0, abstain=0)
+    services.vote_cast(ballot=ballot, delegate=people["ayse"], yes=0, no=1, abstain=0)
+    services.ballot_close(ballot=ballot, by=people["chair"])
+    entry = _audited("ballot.close", ballot).get()
+    assert entry.data["delegates"] == sorted([people["ayse"].pk, people["marc"].pk])
+    assert not _audited("vote.cast", ballot).exists()
+    for voter in ("ayse", "marc"):
+        by_voter = AuditEntry.objects.filter(actor=people[voter].user)
+        assert not any({"yes", "no", "abstain"} & set(e.data) for e in by_voter)
+
+
+def test_no_audit_entry_of_a_secret_ballot_tells_when_a_delegate_voted(
+    conference, people, monkeypatch
+):
+    from undersigned.core.models import AuditEntry
+
+    ballot = _secret_ballot(conference, people)
+    start = timezone.now()
+    voted_at = {"ayse": start + timedelta(minutes=5), "marc": start + timedelta(minutes=9)}
+    for voter, moment in voted_at.items():
+        monkeypatch.setattr(timezone, "now", lambda moment=moment: moment)
+        delegate = people[voter]
+        services.vote_cast(ballot=ballot, delegate=delegate, yes=delegate.weight, no=0, abstain=0)
+    closed_at = start + timedelta(minutes=30)
+    monkeypatch.setattr(timezone, "now", lambda: closed_at)
+    ballot = services.ballot_close(ballot=ballot, by=people["chair"])
+    assert ballot.closed_at == closed_at
+    assert _audited("ballot.close", ballot).get().created == closed_at
+    assert not AuditEntry.objects.filter(created__in=voted_at.values()).exists()
+
+
+def test_a_refused_vote_leaves_no_audit_entry(conference, people):
+    ballot = services.ballot_create(conference=conference, by=people["chair"], title="A1")
+    services.ballot_open(ballot=ballot, by=people["chair"])
+    services.vote_cast(ballot=ballot, delegate=people["ayse"], yes=1, no=0, abstain=0)
+    with pytest.raises(ConferenceError):
+        services.vote_cast(ballot=ballot, delegate=people["ayse"], yes=0, no=1, abstain=0)
+    assert _audited("vote.cast", ballot).count() == 1
+
+
+def test_each_step_of_the_conference_leaves_an_audit_entry(conference, people):
+    chair = people["chair"]
+    amendment = _amend(conference, people["ayse"])
+    services.amendment_decide(amendment=amendment, status="admitted", by=chair)
+    on_amendment = services.ballot_create(
+        conference=conference, by=chair, title="A1", amendment=amendment
+    )
+    services.ballot_open(ballot=on_amendment, by=chair)
+    services.vote_cast(ballot=on_amendment, delegate=people["marc"], yes=3, no=0, abstain=0)
+    services.ballot_close(ballot=on_amendment, by=chair)
+    services.amendment_decide(amendment=amendment, status="adopted", by=chair)
+    version = services.conference_consolidate(conference=conference, by=chair)
+    final = services.ballot_create(
+        conference=conference, by=chair, title="Whole text", version=version
+    )
+    services.ballot_open(ballot=final, by=chair)
+    services.vote_cast(ballot=final, delegate=people["marc"], yes=3, no=0, abstain=0)
+    services.ballot_close(ballot=final, by=chair)
+    services.conference_adopt(conference=conference, ballot=final, by=chair)
+    assert _audited("amendment.submit", amendment).count() == 1
+    decided = [e.data["to"] for e in _audited("amendment.decide", amendment).order_by("pk")]
+    assert decided == ["admitted", "adopted"]
+    for ballot in (on_amendment, final):
+        assert _audited("ballot.open", ballot).count() == 1
+        assert _audited("ballot.close", ballot).count() == 1
+    consolidated = _audited("conference.consolidate", conference).get()
+    assert consolidated.data == {"version": version.number, "amendments": [amendment.number]}
+    adopted = _audited("conference.adopt", conference).get()
+    assert adopted.data == {"version": version.number, "ballot": final.pk}
+    assert adopted.actor == chair.user
+
+
+def test_consolidating_twice_keeps_one_version_and_the_text_can_be_adopted(conference, people):
+    chair = people["chair"]
+    amendment = _amend(conference, people["ayse"])
+    services.amendment_decide(amendment=amendment, status="adopted", by=chair)
+    first = services.conference_consolidate(conference=conference, by=chair)
+    again = services.conference_consolidate(conference=conference, by=chair)
+    assert again.pk == first.pk
+    assert conference.statement.versions.count() == 2
+    assert _audited("conference.consolidate", conference).count() == 1
+    final = services.ballot_create(
+        conference=conference, by=chair, title="Whole text", version=again, mode="recorded"
+    )
+    services.ballot_record(ballot=final, by=chair, yes=40, no=2, abstain=1)
+    statement = services.conference_adopt(conference=conference, ballot=final, by=chair)
+    assert statement.is_signable
+
+
+def test_consolidating_after_another_adoption_makes_a_new_version(conference, people):
+    chair = people["chair"]
+    first = _amend(conference, people["ayse"])
+    later = _amend(conference, people["marc"], number="3", text="Section three, amended.")
+    services.amendment_decide(amendment=first, status="adopted", by=chair)
+    consolidated = services.conference_consolidate(conference=conference, by=chair)
+    services.amendment_decide(amendment=later, status="adopted", by=chair)
+    again = services.conference_consolidate(conference=conference, by=chair)
+    assert again.number == consolidated.number + 1
+    texts = [b.text for b in again.blocks.order_by("position")]
+    assert "Section two, amended." in texts and "Section three, amended." in texts
+
+
+def test_an_impossible_majority_is_refused_in_the_chairs_language(conference, people):
+    from django.utils import translation
+
+    with translation.override("fr"), pytest.raises(ConferenceError) as refused:
+        services.ballot_create(
+            conference=conference,
+            by=people["chair"],
+            title="A1",
+            quorum=(3, 2),
+            quorum_of="present",
+        )
+    assert str(refused.value) == "Le quorum doit être compris entre 0 et 1."
+    assert not Ballot.objects.exists()
+
+
+def test_a_delegation_co_signs_an_amendment(conference, people):
+    amendment = _amend(conference, people["ayse"])
+    services.amendment_cosign(amendment=amendment, delegate=people["marc"])
+    assert [p.name for p in amendment.cosigners.all()] == ["Eau Vive"]
+    entry = _audited("amendment.cosign", amendment).get()
+    assert entry.actor == people["marc"].user
+    assert entry.data == {"participant": people["marc"].participant_id}
+
+
+def test_the_proposing_delegation_cannot_co_sign_its_own_amendment(conference, people):
+    amendment = _amend(conference, people["ayse"])
+    with pytest.raises(ConferenceError):
+        services.amendment_cosign(amendment=amendment, delegate=people["ayse"])
+    assert not amendment.cosigners.exists()
+
+
+def test_only_delegations_of_the_same_conference_co_sign(conference, people):
+    amendment = _amend(conference, people["ayse"])
+    other = services.conference_create(
+        title="Other", starts_on=date(2027, 1, 1), ends_on=date(2027, 1, 1), slug="other"
+    )
+    union = services.participant_add(conference=other, name="Elsewhere", country="FR")
+    stranger = services.delegate_add(
+        conference=other, email="s@example.org", name="Stranger", participant=union
+    )
+    for delegate in (people["chair"], stranger):
+        with pytest.raises(ConferenceError):
+            services.amendment_cosign(amendment=amendment, delegate=delegate)
+    assert not amendment.cosigners.exists()
+
+
+def test_the_secretariat_admits_an_amendment(conference, people):
+    amendment = _amend(conference, people["ayse"])
+    services.amendment_decide(amendment=amendment, status="admitted", by=people["chair"])
+    amendment.refresh_from_db()
+    assert amendment.status == Amendment.Status.ADMITTED and amendment.is_open
+
+
+def test_an_amendment_is_declared_inadmissible_only_with_a_reason(conference, people):
+    amendment = _amend(conference, people["ayse"])
+    with pytest.raises(ConferenceError):
+        services.amendment_decide(
+            amendment=amendment, status="inadmissible", reason="  ", by=people["chair"]
+        )
+    amendment.refresh_from_db()
+    assert amendment.status == Amendment.Status.SUBMITTED
+    services.amendment_decide(
+        amendment=amendment,
+        status="inadmissible",
+        reason="Outside the scope of the declaration.",
+        by=people["chair"],
+    )
+    amendment.refresh_from_db()
+    assert amendment.status == Amendment.Status.INADMISSIBLE
+    assert amendment.reason == "Outside the scope of the declaration."

@@ -339,3 +339,140 @@ def test_the_chair_sets_a_custom_majority(setup):
     assert (ballot.fraction_numerator, ballot.fraction_denominator) == (3, 5)
     client.post("/en/c/water/manage/", {**data, "fraction": "5/3"})
     assert Ballot.objects.count() == 1
+
+
+def test_the_page_title_holds_no_markup_with_a_referred_amendment(setup):
+    import re
+
+    conference, chair, ayse = setup
+    later = services.conference_create(
+        title="Water Conference 2027",
+        slug="water-2027",
+        starts_on=date(2027, 3, 8),
+        ends_on=date(2027, 3, 9),
+    )
+    block = conference.statement.versions.get().blocks.get(number="3")
+    amendment = services.amendment_submit(
+        delegate=ayse,
+        version=block.version,
+        block_key=block.key,
+        action="replace",
+        text="Time, and more time.",
+        justification="Needs a longer debate.",
+    )
+    services.amendment_decide(
+        amendment=amendment, status="referred", referred_conference=later, by=chair
+    )
+    page = Client().get("/en/c/water-2027/").content.decode()
+    title = re.search(r"<title>(.*?)</title>", page, re.DOTALL).group(1)
+    assert title.startswith("Water Conference 2027 · ")
+    assert "<" not in title and "&lt;" not in title and "referred" not in title
+    assert page.count("Amendments referred from earlier conferences") == 1
+
+
+def _delegate_elsewhere(ayse, slug, starts_on, ends_on):
+    other = services.conference_create(title=slug, slug=slug, starts_on=starts_on, ends_on=ends_on)
+    services.delegate_add(conference=other, email=ayse.user.email, name="Ayşe")
+    return other
+
+
+def _sign_in(ayse) -> str:
+    ayse.user.set_password("rivers-Flow-42-free")
+    ayse.user.save()
+    response = Client().post(
+        "/en/c/sign-in/", {"username": "ayse@example.org", "password": "rivers-Flow-42-free"}
+    )
+    assert response.status_code == 302
+    return response["Location"]
+
+
+def test_sign_in_lands_on_the_conference_under_way(setup):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    _conference, _chair, ayse = setup
+    today = timezone.localdate()
+    _delegate_elsewhere(ayse, "past", today - timedelta(days=400), today - timedelta(days=399))
+    _delegate_elsewhere(ayse, "now", today - timedelta(days=1), today + timedelta(days=1))
+    _delegate_elsewhere(ayse, "next", today + timedelta(days=300), today + timedelta(days=301))
+    assert _sign_in(ayse) == "/en/c/now/"
+
+
+def test_sign_in_lands_on_the_latest_conference_when_all_are_over(setup):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    conference, _chair, ayse = setup
+    today = timezone.localdate()
+    conference.starts_on = conference.ends_on = today - timedelta(days=30)
+    conference.save()
+    _delegate_elsewhere(ayse, "older", today - timedelta(days=400), today - timedelta(days=399))
+    _delegate_elsewhere(ayse, "latest", today - timedelta(days=10), today - timedelta(days=9))
+    assert _sign_in(ayse) == "/en/c/latest/"
+
+
+def _submitted(conference, ayse):
+    block = conference.statement.versions.get().blocks.get(number="2")
+    return services.amendment_submit(
+        delegate=ayse,
+        version=block.version,
+        block_key=block.key,
+        action="replace",
+        text="Open data.",
+        justification="Why.",
+    )
+
+
+def test_the_secretariat_admits_an_amendment_on_its_page(setup):
+    conference, chair, ayse = setup
+    amendment = _submitted(conference, ayse)
+    response = _client(chair).post(
+        f"/en/c/water/amendments/{amendment.number}/", {"action": "decide", "status": "admitted"}
+    )
+    assert response.status_code == 302
+    amendment.refresh_from_db()
+    assert amendment.status == Amendment.Status.ADMITTED
+
+
+def test_declaring_an_amendment_inadmissible_without_a_reason_is_refused(setup):
+    conference, chair, ayse = setup
+    amendment = _submitted(conference, ayse)
+    client = _client(chair)
+    url = f"/en/c/water/amendments/{amendment.number}/"
+    client.post(url, {"action": "decide", "status": "inadmissible", "reason": ""})
+    amendment.refresh_from_db()
+    assert amendment.status == Amendment.Status.SUBMITTED
+    assert "Say why the amendment is inadmissible." in client.get(url).content.decode()
+
+
+def test_the_reason_an_amendment_is_inadmissible_is_shown(setup):
+    conference, chair, ayse = setup
+    amendment = _submitted(conference, ayse)
+    reason = "Outside the <b>scope</b> of the declaration."
+    _client(chair).post(
+        f"/en/c/water/amendments/{amendment.number}/",
+        {"action": "decide", "status": "inadmissible", "reason": reason},
+    )
+    amendment.refresh_from_db()
+    assert amendment.status == Amendment.Status.INADMISSIBLE
+    escaped = "Outside the &lt;b&gt;scope&lt;/b&gt; of the declaration."
+    public = Client().get("/en/c/water/").content.decode()
+    assert escaped in public and "<b>scope</b>" not in public
+    page = _client(ayse).get(f"/en/c/water/amendments/{amendment.number}/").content.decode()
+    assert escaped in page
+
+
+def test_a_delegation_co_signs_from_the_amendment_page(setup):
+    conference, _chair, ayse = setup
+    amendment = _submitted(conference, ayse)
+    union = services.participant_add(conference=conference, name="Eau Vive", country="FR")
+    marc = services.delegate_add(
+        conference=conference, email="marc@example.org", name="Marc", participant=union
+    )
+    client = _client(marc)
+    url = f"/en/c/water/amendments/{amendment.number}/"
+    assert "Co-sign for my delegation" in client.get(url).content.decode()
+    client.post(url, {"action": "cosign"})
+    assert "Co-signed by: <bdi>Eau Vive</bdi>" in client.get(url).content.decode()

@@ -1,5 +1,6 @@
 """The JSON API described in OpenAPI 3.1, served at /api/v1/openapi.json. Kept beside the
-views it describes; tests/api/test_openapi.py checks that every route is in it."""
+views it describes; test_openapi_describes_every_route_of_the_api in
+tests/api/test_conference_api.py checks that every route is in it."""
 
 from __future__ import annotations
 

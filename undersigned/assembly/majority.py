@@ -29,14 +29,17 @@ class Policy:
     quorum_of: str = ""
 
     def __post_init__(self) -> None:
+        # Translated when raised: services pass the message on to the chair.
         if not 0 < self.fraction <= 1:
-            raise ValueError("the required fraction lies in (0, 1]")
+            raise ValueError(_("The required fraction must lie between 0 and 1."))
         if self.base not in BASES:
-            raise ValueError(f"unknown base {self.base!r}")
+            raise ValueError(
+                _("Unknown base for the majority: %(base)s.") % {"base": str(self.base)[:40]}
+            )
         if self.quorum_of not in QUORUM_OF or (self.quorum is None) != (self.quorum_of == ""):
-            raise ValueError("a quorum needs both its fraction and what it is a fraction of")
+            raise ValueError(_("A quorum needs both its fraction and what it is a fraction of."))
         if self.quorum is not None and not 0 < self.quorum <= 1:
-            raise ValueError("the quorum lies in (0, 1]")
+            raise ValueError(_("The quorum must lie between 0 and 1."))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import Http404
+from django.utils import timezone
 
 from undersigned.assembly.models import Amendment, Ballot, Conference, Delegate, Vote
 from undersigned.statements import diff
@@ -30,6 +31,16 @@ def delegate_of(
         .filter(conference=conference, user=user)
         .first()
     )
+
+
+def conference_to_land_on(*, user: AbstractBaseUser) -> Conference | None:
+    """Where a delegate of several conferences lands after signing in: the conference under
+    way or the next to come (the earliest that has not ended); when all are over, the
+    latest. Ties go to the conference created last."""
+    conferences = Conference.objects.filter(delegates__user=user)
+    today = timezone.localdate()
+    current = conferences.filter(ends_on__gte=today).order_by("starts_on", "-pk").first()
+    return current or conferences.order_by("-starts_on", "-pk").first()
 
 
 def draft_version(*, conference: Conference) -> StatementVersion | None:

@@ -107,7 +107,8 @@ def delegate_add(
 ) -> Delegate:
     """Invite a person: an account for their email (no password: they sign in with the
     link of their invitation) and their place in the conference. Returns the delegate;
-    `delegate_link_token` gives the link."""
+    the link is `reverse("assembly:login_link", args=[delegate.token])`, mailed by
+    tasks.send_invitation once the transaction commits."""
     email = clean_email(email)
     User = get_user_model()
     user, created = User.objects.get_or_create(username=email.casefold(), defaults={"email": email})
@@ -412,7 +413,11 @@ def ballot_open(*, ballot: Ballot, by: Delegate, present: int | None = None) -> 
 
 def vote_cast(*, ballot: Ballot, delegate: Delegate, yes: int, no: int, abstain: int) -> Vote:
     """One vote: the delegate's weight split between yes, no and abstain (all of it on one
-    answer when the weight is 1). A second vote is refused by the database itself."""
+    answer when the weight is 1). A second vote is refused by the database itself.
+
+    A vote in a named ballot is audited here, with its choice. A vote in a secret ballot
+    writes no entry: its time, next to the live totals, could tell the choice. ballot_close
+    writes who took part instead, all at once, stamped with the close."""
     if delegate.conference_id != ballot.conference_id or not delegate.can_vote:
         raise ConferenceError(_("You have no vote in this ballot."))
     if min(yes, no, abstain) < 0 or yes + no + abstain != delegate.weight:
@@ -439,6 +444,19 @@ def vote_cast(*, ballot: Ballot, delegate: Delegate, yes: int, no: int, abstain:
                 abstain=abstain,
                 cast_at=timezone.now(),
             )
+            if not ballot.secret:
+                audit_record(
+                    action="vote.cast",
+                    target=ballot,
+                    actor=delegate.user,
+                    data={
+                        "ballot": ballot.pk,
+                        "delegate": delegate.pk,
+                        "yes": yes,
+                        "no": no,
+                        "abstain": abstain,
+                    },
+                )
     except IntegrityError as exc:
         raise ConferenceError(_("You have voted already.")) from exc
     return vote
@@ -447,7 +465,9 @@ def vote_cast(*, ballot: Ballot, delegate: Delegate, yes: int, no: int, abstain:
 @transaction.atomic
 def ballot_close(*, ballot: Ballot, by: Delegate) -> Ballot:
     """Close an electronic ballot: the totals are counted again from the votes, the
-    verdict stated, and in a secret ballot each vote's choice is erased."""
+    verdict stated. In a secret ballot each vote's choice and time are erased, and the
+    close's audit entry names the delegates who took part (by id, not in the order they
+    voted): the only record of their participation, with no choice and no time of its own."""
     _require_chair(by)
     ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
     if ballot.state != Ballot.State.OPEN:
@@ -455,11 +475,14 @@ def ballot_close(*, ballot: Ballot, by: Delegate) -> Ballot:
     votes = Vote.objects.filter(ballot=ballot)
     totals = {"yes": 0, "no": 0, "abstain": 0}
     voters = 0
-    for yes, no, abstain in votes.values_list("yes", "no", "abstain").iterator():
+    participants: list[int] = []
+    rows = votes.values_list("delegate_id", "yes", "no", "abstain").order_by("delegate_id")
+    for delegate_id, yes, no, abstain in rows.iterator():
         totals["yes"] += yes or 0
         totals["no"] += no or 0
         totals["abstain"] += abstain or 0
         voters += 1
+        participants.append(delegate_id)
     ballot.yes, ballot.no, ballot.abstain, ballot.voters = (
         totals["yes"],
         totals["no"],
@@ -470,15 +493,12 @@ def ballot_close(*, ballot: Ballot, by: Delegate) -> Ballot:
     ballot.closed_at = timezone.now()
     ballot.adopted = ballot_verdict(ballot).adopted
     ballot.save()
+    data = {**totals, "voters": voters, "adopted": ballot.adopted}
     if ballot.secret:
         # No link between voter and choice survives: only that each delegate voted.
         votes.update(yes=None, no=None, abstain=None, cast_at=None)
-    audit_record(
-        action="ballot.close",
-        target=ballot,
-        actor=by.user,
-        data={**totals, "voters": voters, "adopted": ballot.adopted},
-    )
+        data["delegates"] = participants
+    audit_record(action="ballot.close", target=ballot, actor=by.user, data=data)
     return ballot
 
 
@@ -586,11 +606,22 @@ def _apply(nodes: list[parsing.Block], amendments: dict[str, list[Amendment]]) -
     return result
 
 
+def _same_text(one: list[parsing.Block], other: list[parsing.Block]) -> bool:
+    """The same blocks with the same texts (keys left aside: inserted blocks get new ones)."""
+    return [block.as_dict() for block in one] == [block.as_dict() for block in other]
+
+
 @transaction.atomic
 def conference_consolidate(*, conference: Conference, by: Delegate) -> StatementVersion:
     """Apply the adopted amendments to the draft they were made against: the next version
-    of the text. Referred amendments stay as they are, for the follow-up conference."""
+    of the text. Referred amendments stay as they are, for the follow-up conference.
+
+    Safe to repeat: when the latest version already is this text (consolidated before,
+    with the same adopted amendments), that version is returned and nothing is written;
+    a second copy would leave the final vote on a version that is no longer the latest."""
     _require_chair(by)
+    # Locked first, so that two requests at once cannot both find nothing to reuse.
+    Statement.objects.select_for_update().filter(pk=conference.statement_id).first()
     adopted = list(
         Amendment.objects.filter(
             conference=conference, status__in=Amendment.ADOPTED_STATES
@@ -606,6 +637,9 @@ def conference_consolidate(*, conference: Conference, by: Delegate) -> Statement
     for amendment in sorted(adopted, key=lambda a: a.number):
         by_block.setdefault(amendment.block_key, []).append(amendment)
     tree = _apply(_tree(base), by_block)
+    latest = conference.statement.versions.order_by("-number").first()
+    if latest.number > base.number and _same_text(_tree(latest), tree):
+        return latest
     version = version_create(
         statement=conference.statement,
         tree=tree,

@@ -417,8 +417,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         target = request.POST.get("next", "")
         if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
             return redirect(target)
-        delegate = Delegate.objects.filter(user=user).select_related("conference").last()
-        return redirect(delegate.conference.get_absolute_url() if delegate else "/")
+        landing = selectors.conference_to_land_on(user=user)
+        return redirect(landing.get_absolute_url() if landing else "/")
     return render(
         request, "assembly/sign_in.html", {"form": form, "next": request.GET.get("next", "")}
     )
