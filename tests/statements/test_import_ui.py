@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.statements.forms import form_data
 from undersigned.signatures.models import Signature
 from undersigned.statements.models import Statement
 
@@ -95,3 +96,61 @@ def test_a_docx_upload_is_read(organizer_client, tmp_path):
 def test_the_import_needs_a_text(organizer_client):
     page = organizer_client.post(IMPORT, {"text": "  ", "action": "preview"}).content.decode()
     assert "Paste a text or choose a file." in page
+
+
+def _title_rows(data):
+    """The (language, title) rows of the preview's form, without the empty ones."""
+    rows = []
+    for index in range(50):
+        code = data.get(f"title-{index}-language", "")
+        text = data.get(f"title-{index}-text", "")
+        if code or text:
+            rows.append((code, text))
+    return rows
+
+
+def _preview(client, data):
+    """The import form of the preview that `data` leads to."""
+    page = client.post(IMPORT, {**data, "action": "preview"})
+    return form_data(page.content, containing="text")
+
+
+def test_preview_again_keeps_the_corrected_title_languages_and_the_address(organizer_client):
+    text = "Su Hayattır\nWater Is Life\n\nWe ask for clean rivers and open data for everyone."
+    first = organizer_client.post(IMPORT, {"text": text, "action": "preview"})
+    data = form_data(first.content, containing="text")
+    assert set(_title_rows(data)) == {("tr", "Su Hayattır"), ("en", "Water Is Life")}
+    rows = {title: index for index, (_code, title) in enumerate(_title_rows(data))}
+    data[f"title-{rows['Su Hayattır']}-language"] = "ku"
+    data[f"title-{rows['Water Is Life']}-language"] = "en-GB"
+    data["slug"] = "water-is-life"
+    again = _preview(organizer_client, data)
+    assert set(_title_rows(again)) == {("ku", "Su Hayattır"), ("en-gb", "Water Is Life")}
+    assert again["slug"] == "water-is-life"
+    assert not Statement.objects.exists()
+
+
+def test_preview_again_keeps_the_signatories_box_unticked(organizer_client):
+    text = (SAMPLES / "appeal.md").read_text()
+    first = organizer_client.post(IMPORT, {"text": text, "action": "preview"})
+    data = form_data(first.content, containing="text")
+    assert data["signatories"] == "on"
+    del data["signatories"]
+    again = _preview(organizer_client, data)
+    assert "signatories" not in again
+
+
+def test_a_curly_apostrophe_in_a_title_and_a_paragraph_survives_import(organizer_client):
+    text = (
+        "Dichiarazione per l’acqua dei fiumi\n\n"
+        "Chiediamo che l’acqua dei fiumi resti un bene comune di chi ci vive accanto."
+    )
+    preview = organizer_client.post(IMPORT, {"text": text, "action": "preview"})
+    data = form_data(preview.content, containing="text")
+    organizer_client.post(IMPORT, {**data, "action": "save"})
+    statement = Statement.objects.get()
+    assert (statement.language, statement.title) == ("it", "Dichiarazione per l’acqua dei fiumi")
+    blocks = statement.versions.get().blocks.exclude(text="")
+    assert list(blocks.values_list("text", flat=True)) == [
+        "Chiediamo che l’acqua dei fiumi resti un bene comune di chi ci vive accanto."
+    ]

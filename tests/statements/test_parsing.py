@@ -31,12 +31,12 @@ EXPECTED_TITLES = {
     "en": "Joint Declaration: For Peace, Water and the Right to Live on Our Land",
     "ar": "إعلان مشترك: من أجل السلام والمياه والحق في العيش على أرضنا",
     "fa": "بیانیهٔ مشترک: برای صلح، آب و حق زندگی در سرزمین‌مان",
-    "it": "Dichiarazione congiunta: per la pace, l'acqua e il diritto di vivere sulla nostra terra",
+    "it": "Dichiarazione congiunta: per la pace, l’acqua e il diritto di vivere sulla nostra terra",
     "el": "Κοινή Διακήρυξη: Για την ειρήνη, το νερό και το δικαίωμα να ζούμε στη γη μας",
     "ku": "Daxuyaniya Hevbeş: Ji bo Aştî, Av û Mafê Jiyanê li ser Axa Me",
     "hy": "Համատեղ հռչակագիր. հանուն խաղաղության, ջրի և մեր հողում ապրելու իրավունքի",
     "es": "Declaración conjunta: por la paz, el agua y el derecho a vivir en nuestra tierra",
-    "fr": "Déclaration commune : pour la paix, l'eau et le droit de vivre sur notre terre",
+    "fr": "Déclaration commune : pour la paix, l’eau et le droit de vivre sur notre terre",
     "pt": "Declaração conjunta: pela paz, pela água e pelo direito de viver na nossa terra",
 }
 
@@ -238,10 +238,10 @@ def test_a_paragraph_after_the_items_closes_the_section():
 # --- text normalization -----------------------------------------------------------------------
 
 
-def test_typographic_quotes_become_straight_and_lose_inner_spaces(declaration):
+def test_typographic_quotes_are_kept_and_lose_inner_spaces(declaration):
     fifth = next(block for block in declaration["blocks"] if block["number"] == "5")
     assert fifth["text"] == (
-        'We call on "all people of conscience" to stand with the villages of the valley.'
+        "We call on “all people of conscience” to stand with the villages of the valley."
     )
 
 
@@ -570,9 +570,18 @@ def test_cli_dry_run_json_prints_one_object_and_saves_nothing(db, capsys):
 
 
 def test_cli_dry_run_blocks_and_signatories_have_the_documented_keys(db, capsys):
+    main(["statement", "add", str(APPEAL), "--dry-run", "--json"])
+    output = json.loads(capsys.readouterr().out)
+    assert output["blocks"] and output["signatories"]
+    for block in output["blocks"]:
+        assert {"kind", "number", "text", "children"} <= set(block)
+    for signatory in output["signatories"]:
+        assert {"name", "kind", "country", "affiliation"} <= set(signatory)
+
+
+def test_cli_dry_run_json_gives_every_title_in_order(db, capsys):
     main(["statement", "add", str(DECLARATION), "--dry-run", "--json"])
     output = json.loads(capsys.readouterr().out)
-    assert {"kind", "number", "text", "children"} <= set(output["blocks"][0])
     assert list(output["titles"]) == list(EXPECTED_TITLES)
 
 

@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 
+from tests.statements.forms import form_data
 from undersigned.statements.models import BlockTranslation
 from undersigned.statements.services import (
     MachineTranslationOff,
@@ -187,3 +188,142 @@ def test_api_gives_titles_and_approved_languages(statement):
     data = Client().get("/api/v1/statements/rivers").json()
     assert data["titles"] == {"en": "Rivers", "ar": "الأنهار"}
     assert data["languages"] == ["ar"]
+
+
+# --- the translator's screen: a state goes to the blocks the translator touched ---------------
+
+
+class _Echo:
+    name = "echo"
+
+    def translate(self, text, *, source, target):
+        return f"[{target}] {text}"
+
+
+@pytest.fixture
+def translator(statement, client):
+    from undersigned.core.accounts import organizer_create
+
+    user, _password = organizer_create(email="t@example.org", password="a-Long-pass-42")
+    client.force_login(user)
+    return client
+
+
+def _machine_drafts(statement, monkeypatch):
+    from undersigned.statements import translation
+
+    monkeypatch.setattr(translation, "translation_provider", lambda: _Echo())
+    translation_machine_fill(version=_version(statement), language="ar")
+
+
+def _screen(client, version):
+    """The translator's form as the screen shows it, ready to post back."""
+    page = client.get(f"/en/s/rivers/translate/ar/?version={version.number}")
+    return form_data(page.content, form_class="translate-form")
+
+
+def _states(version):
+    return {
+        t.block.text: t.state
+        for t in BlockTranslation.objects.filter(
+            block__version=version, language="ar"
+        ).select_related("block")
+    }
+
+
+def _outdate_the_second_block(statement):
+    _translate(_version(statement), ARABIC)
+    statement_update(
+        statement=statement,
+        title="Rivers",
+        body=BODY.replace("Publish plans.", "Publish all plans."),
+        language="en",
+        slug="rivers",
+    )
+    return _version(statement, 2)
+
+
+def test_saving_one_edited_block_as_approved_leaves_an_untouched_machine_draft_to_review(
+    statement, translator, monkeypatch
+):
+    _machine_drafts(statement, monkeypatch)
+    version = _version(statement)
+    data = _screen(translator, version)
+    first = version.blocks.get(text="Water is life.")
+    data[f"t-{first.key}"] = ARABIC["Water is life."]
+    response = translator.post(
+        f"/en/s/rivers/translate/ar/?version={version.number}", {**data, "state": "approved"}
+    )
+    assert response.status_code == 302
+    assert _states(version) == {
+        "Water is life.": "approved",
+        "Publish plans.": "needs_review",
+        "Consult the people.": "needs_review",
+    }
+    untouched = BlockTranslation.objects.get(block__text="Publish plans.", language="ar")
+    assert (untouched.origin, untouched.text) == ("machine", "[ar] Publish plans.")
+
+
+def test_saving_another_block_leaves_an_untouched_outdated_block_outdated(statement, translator):
+    version = _outdate_the_second_block(statement)
+    outdated = BlockTranslation.objects.get(block__version=version, state="outdated")
+    data = _screen(translator, version)
+    first = version.blocks.get(text="Water is life.")
+    data[f"t-{first.key}"] = "الماء هو الحياة."
+    translator.post(
+        f"/en/s/rivers/translate/ar/?version={version.number}", {**data, "state": "approved"}
+    )
+    assert _states(version) == {
+        "Water is life.": "approved",
+        "Publish all plans.": "outdated",
+        "Consult the people.": "approved",
+    }
+    assert BlockTranslation.objects.get(pk=outdated.pk).source_hash == outdated.source_hash
+
+
+def test_a_state_chosen_for_an_unedited_block_applies_to_that_block_only(
+    statement, translator, monkeypatch
+):
+    _machine_drafts(statement, monkeypatch)
+    version = _version(statement)
+    data = _screen(translator, version)
+    second = version.blocks.get(text="Publish plans.")
+    assert data[f"s-{second.key}"] == "needs_review"  # the screen shows the block's state
+    data[f"s-{second.key}"] = "approved"
+    translator.post(
+        f"/en/s/rivers/translate/ar/?version={version.number}", {**data, "state": "draft"}
+    )
+    assert _states(version) == {
+        "Water is life.": "needs_review",
+        "Publish plans.": "approved",
+        "Consult the people.": "needs_review",
+    }
+
+
+def test_approving_an_unedited_outdated_block_confirms_it_against_the_new_source(
+    statement, translator
+):
+    version = _outdate_the_second_block(statement)
+    data = _screen(translator, version)
+    second = version.blocks.get(text="Publish all plans.")
+    assert data[f"s-{second.key}"] == "outdated"
+    data[f"s-{second.key}"] = "approved"
+    translator.post(
+        f"/en/s/rivers/translate/ar/?version={version.number}", {**data, "state": "draft"}
+    )
+    confirmed = BlockTranslation.objects.get(block=second, language="ar")
+    assert (confirmed.state, confirmed.source_hash) == ("approved", second.source_hash)
+    version.refresh_from_db()
+    assert version.languages == ["ar"]
+
+
+def test_a_text_posted_back_with_browser_line_breaks_is_not_an_edit(statement):
+    version = _version(statement)
+    first = version.blocks.get(text="Water is life.")
+    translation_save(
+        version=version, language="ar", texts={first.key: "الماء\nحياة."}, state="needs_review"
+    )
+    translation_save(
+        version=version, language="ar", texts={first.key: "الماء\r\nحياة."}, state="approved"
+    )
+    assert BlockTranslation.objects.get(block=first, language="ar").state == "needs_review"

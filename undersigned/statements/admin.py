@@ -99,12 +99,25 @@ class StatementImportForm(forms.Form):
         return cleaned
 
 
+_TITLE_ROWS_MAX = 50
+
+
+def _posted_title_rows(request: HttpRequest) -> list[tuple[str, str]]:
+    """The title rows of the preview as the organizer left them, (language, title) in
+    order, without the rows left empty."""
+    rows = []
+    for index in range(_TITLE_ROWS_MAX):
+        text = request.POST.get(f"title-{index}-text", "").strip()
+        code = request.POST.get(f"title-{index}-language", "").strip().lower()
+        if text or code:
+            rows.append((code, text))
+    return rows
+
+
 def _posted_titles(request: HttpRequest) -> dict[str, str]:
     """The title rows of the preview, as the organizer corrected them: language -> title."""
     titles: dict[str, str] = {}
-    for index in range(50):
-        text = request.POST.get(f"title-{index}-text", "").strip()
-        code = request.POST.get(f"title-{index}-language", "").strip().lower()
+    for code, text in _posted_title_rows(request):
         if text and code and code not in titles:
             titles[code] = text
     return titles
@@ -222,11 +235,23 @@ class StatementAdmin(admin.ModelAdmin):
                         }
                 self.message_user(request, message, messages.SUCCESS)
                 return redirect("admin:statements_statement_change", statement.pk)
+        # What the organizer entered in an earlier preview (titles and their languages,
+        # the address, the signatories box) is kept; otherwise the parser's reading.
+        title_rows = _posted_title_rows(request) if request.POST.get("previewed") else []
+        if not title_rows:
+            title_rows = list(parsed.titles.items())
+        add_signatories = (
+            request.POST.get("signatories") == "on"
+            if request.POST.get("signatories-shown")
+            else True
+        )
         context.update(
             form=StatementImportForm(initial={"text": text}),
             parsed=parsed,
             language=language,
-            title_rows=list(parsed.titles.items()) + [("", "")],
+            title_rows=[*title_rows, ("", "")],
+            slug=request.POST.get("slug", "").strip(),
+            add_signatories=add_signatories,
             languages=settings.LANGUAGES,
         )
         return TemplateResponse(request, "admin/statements/statement/import.html", context)

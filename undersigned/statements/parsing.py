@@ -24,8 +24,11 @@ from undersigned.core.text import clean_line
 
 # --- text normalization -----------------------------------------------------------------------
 
-# Curly quotes become straight ones, so that names compare equal however they were typed.
+# Curly quotes become straight ones for reading structure and for names, so that they compare
+# equal however they were typed; the text of a statement keeps its own quotes (tidy_text).
 # Guillemets stay: they are how French, Russian or Greek quote, not a typographic accident.
+# Every quote maps to one character, so a position in the tidied text is the same position
+# in the normalized one.
 _QUOTES = str.maketrans(
     {
         "\u201c": '"',
@@ -50,14 +53,25 @@ _SPACE_AFTER_OPENING = re.compile(r"(?<=[(\[]) +")
 _SPACE_INSIDE_QUOTES = re.compile(r"(?<=[\u201c\u201e\u2018]) +| +(?=[\u201d\u2019])")
 
 
-def normalize_text(value: str) -> str:
-    """One line with its typography made regular: NFC, straight quotes, single spaces and
-    no space before a comma or full stop. Words are never changed."""
+def tidy_text(value: str) -> str:
+    """One line with its stray spacing tidied and its typography kept: NFC, single spaces,
+    no space inside quotes or before a comma or full stop. Words are never changed."""
     text = unicodedata.normalize("NFC", value).translate(_ZERO_WIDTH)
     text = _SPACES.sub(" ", text).strip()
-    text = _SPACE_INSIDE_QUOTES.sub("", text).translate(_QUOTES)
+    text = _SPACE_INSIDE_QUOTES.sub("", text)
     text = _SPACE_BEFORE_PUNCTUATION.sub("", text)
     return _SPACE_AFTER_OPENING.sub("", text)
+
+
+def plain_quotes(text: str) -> str:
+    """The text with straight quotes instead of curly ones, and of the same length."""
+    return text.translate(_QUOTES)
+
+
+def normalize_text(value: str) -> str:
+    """One line with its typography made regular, for reading structure and comparing
+    names: tidy_text, and straight quotes. Words are never changed."""
+    return plain_quotes(tidy_text(value))
 
 
 # Letters written two ways: the Turkish dotless i, Arabic and Persian yeh and kaf, teh
@@ -607,7 +621,7 @@ _SENTENCE_END = (".", ",", ";", ":", "!", "?", "…", "؟", "։", "·")
 
 
 def _exclamatory(text: str) -> bool:
-    return len(text) <= 120 and text.rstrip("\"')»").endswith(("!", "¡"))
+    return len(text) <= 120 and plain_quotes(text).rstrip("\"')»").endswith(("!", "¡"))
 
 
 def _title_like(text: str) -> bool:
@@ -640,15 +654,14 @@ class _BodyBuilder:
         self.after_blank = True
         self.current = None
 
-    def add(self, text: str, indent: int) -> None:
+    def add(self, line: _Line) -> None:
+        """Read one non-blank line: its normalized text decides the structure, and the
+        blocks take their text from its typeset form (same positions, its own quotes)."""
         handled = (
-            self._heading(text)
-            or self._section(text)
-            or self._item(text)
-            or self._bullet(text, indent)
+            self._heading(line) or self._section(line) or self._item(line) or self._bullet(line)
         )
         if not handled:
-            self._text(text, indent)
+            self._text(line)
         self.after_blank = False
 
     def _top(self, block: Block) -> Block:
@@ -656,30 +669,32 @@ class _BodyBuilder:
         self.current = block
         return block
 
-    def _heading(self, text: str) -> bool:
-        match = _MARKDOWN_HEADING.match(text) or _BOLD_LINE.match(text)
+    def _heading(self, line: _Line) -> bool:
+        match = _MARKDOWN_HEADING.match(line.text) or _BOLD_LINE.match(line.text)
         if not match:
             return False
         self.section = None
-        self._top(Block("heading", match.group("text").strip(), lines=[text]))
+        self._top(Block("heading", _typeset(match, line).strip(), lines=[line.typeset]))
         self.current = None
         return True
 
-    def _section(self, text: str) -> bool:
-        match = _SECTION.match(text)
+    def _section(self, line: _Line) -> bool:
+        match = _SECTION.match(line.text)
         if not match:
             return False
         number = match.group("number") or match.group("pnumber")
-        block = Block("section", match.group("text"), number, match.group("marker"), lines=[text])
+        marker = _typeset(match, line, "marker")
+        block = Block("section", _typeset(match, line), number, marker, lines=[line.typeset])
         self.section = self._top(block)
         return True
 
-    def _item(self, text: str) -> bool:
-        match = _ITEM.match(text)
+    def _item(self, line: _Line) -> bool:
+        match = _ITEM.match(line.text)
         if not match:
             return False
         letter = match.group("letter") or match.group("pletter")
-        item = Block("item", match.group("text"), letter, match.group("marker"), lines=[text])
+        marker = _typeset(match, line, "marker")
+        item = Block("item", _typeset(match, line), letter, marker, lines=[line.typeset])
         if self.section is not None and self.blocks and self.blocks[-1] is self.section:
             self.section.children.append(item)
             self.current = item
@@ -688,12 +703,13 @@ class _BodyBuilder:
             self._top(item)
         return True
 
-    def _bullet(self, text: str, indent: int) -> bool:
-        match = _BULLET.match(text)
+    def _bullet(self, line: _Line) -> bool:
+        match = _BULLET.match(line.text)
         if not match:
             return False
-        item = Block("item", match.group("text"), None, match.group("marker"), lines=[text])
-        if indent and self.section is not None and self.blocks[-1] is self.section:
+        marker = _typeset(match, line, "marker")
+        item = Block("item", _typeset(match, line), None, marker, lines=[line.typeset])
+        if line.indent and self.section is not None and self.blocks[-1] is self.section:
             siblings = self.section.children
             if not siblings or siblings[-1].kind != "list":
                 siblings.append(Block("list", ""))
@@ -706,15 +722,21 @@ class _BodyBuilder:
         self.current = item
         return True
 
-    def _text(self, text: str, indent: int) -> None:
+    def _text(self, line: _Line) -> None:
+        text = line.typeset
         if self.current is not None and not self.after_blank:
             self.current.add_line(text)
-        elif indent and self.section is not None and self.blocks[-1] is self.section:
+        elif line.indent and self.section is not None and self.blocks[-1] is self.section:
             self.current = Block("paragraph", text, lines=[text])
             self.section.children.append(self.current)
         else:
             self.section = None
             self._top(Block("paragraph", text, lines=[text]))
+
+
+def _typeset(match: re.Match[str], line: _Line, group: str = "text") -> str:
+    """A group matched in a line's normalized text, taken from its typeset form."""
+    return line.typeset[match.start(group) : match.end(group)]
 
 
 def _slogans(block: Block) -> bool:
@@ -737,7 +759,11 @@ def _finish_blocks(blocks: list[Block]) -> list[Block]:
             slogan_list.children.extend(items)
             continue
         slogan_list = None
-        if block.kind == "paragraph" and len(block.lines) == 1 and _title_like(block.text):
+        if (
+            block.kind == "paragraph"
+            and len(block.lines) == 1
+            and _title_like(plain_quotes(block.text))
+        ):
             block.kind = "heading"
         finished.append(block)
     return finished
@@ -793,8 +819,9 @@ def _describe_blocks(blocks: list[Block], depth: int) -> list[str]:
 
 @dataclass(frozen=True)
 class _Line:
-    text: str  # normalized; empty for a blank line
+    text: str  # normalized, to read the structure by; empty for a blank line
     indent: int
+    typeset: str  # tidied, with its own quotes: what is stored; as long as `text`
 
 
 def _lines(text: str) -> list[_Line]:
@@ -802,7 +829,8 @@ def _lines(text: str) -> list[_Line]:
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         expanded = raw.expandtabs(4).translate(_ZERO_WIDTH)
         indent = len(expanded) - len(expanded.lstrip())
-        lines.append(_Line(normalize_text(raw), indent))
+        typeset = tidy_text(raw)
+        lines.append(_Line(plain_quotes(typeset), indent, typeset))
     return lines
 
 
@@ -819,9 +847,10 @@ def _skip_blank(lines: list[_Line], index: int) -> int:
     return index
 
 
-def _title_text(text: str) -> str:
-    match = _MARKDOWN_HEADING.match(text) or _BOLD_LINE.match(text)
-    return match.group("text").strip() if match else text
+def _title_text(line: _Line) -> str:
+    """A title line without its Markdown marks, in its own typography."""
+    match = _MARKDOWN_HEADING.match(line.text) or _BOLD_LINE.match(line.text)
+    return _typeset(match, line).strip() if match else line.typeset
 
 
 def _could_be_title(text: str) -> bool:
@@ -854,8 +883,8 @@ def _read_titles(
     raw = [line.text for line in lines[index:end]]
     if not raw or len(raw) > 20 or not all(_could_be_title(text) for text in raw):
         return [], [], index
-    first = [_title_text(text) for text in raw]
-    languages = {detect_language(text) for text in first}
+    first = [_title_text(line) for line in lines[index:end]]
+    languages = {detect_language(plain_quotes(text)) for text in first}
     if len(languages) == 1 and len(" ".join(first)) > 200:
         # Prose broken into short lines (a PDF copied out), not a title.
         return [], [], index
@@ -872,8 +901,8 @@ def _read_titles(
         seen = {language for language, _title in titles}
         if not _could_be_title(text) or detect_language(text) in seen:
             break
-        text = _title_text(text)
-        titles.append((detect_language(text), text))
+        text = _title_text(lines[following])
+        titles.append((detect_language(plain_quotes(text)), text))
         end = after
     return titles, unparsed, end
 
@@ -893,7 +922,7 @@ def _join_continuations(lines: list[str]) -> list[str]:
 
 
 def _add_title(titles: list[tuple[str | None, str]], unparsed: list[str], text: str) -> None:
-    language = detect_language(text)
+    language = detect_language(plain_quotes(text))
     if language is None:
         unparsed.append(text)
     elif titles and titles[-1][0] == language:
@@ -992,7 +1021,7 @@ def _body_language(blocks: list[Block]) -> str | None:
     weights: dict[str, int] = {}
     for block in blocks:
         text = " ".join(part for part in _texts(block) if part)
-        language = detect_language(text[:1000]) if text else None
+        language = detect_language(plain_quotes(text[:1000])) if text else None
         if language:
             weights[language] = weights.get(language, 0) + len(text)
     return max(weights, key=weights.__getitem__) if weights else None
@@ -1018,7 +1047,7 @@ def parse_statement(text: str, *, language: str | None = None) -> ParsedStatemen
     builder = _BodyBuilder()
     for line in lines[body_start:region]:
         if line.text:
-            builder.add(line.text, line.indent)
+            builder.add(line)
         else:
             builder.blank()
     blocks = _finish_blocks(builder.blocks)
@@ -1046,7 +1075,7 @@ def parse_body(text: str, *, language: str | None = None) -> list[Block]:
     builder = _BodyBuilder()
     for line in _lines(text):
         if line.text:
-            builder.add(line.text, line.indent)
+            builder.add(line)
         else:
             builder.blank()
     blocks = _finish_blocks(builder.blocks)

@@ -443,16 +443,24 @@ def translation_save(
     texts: dict[str, str],
     title: str = "",
     state: str = BlockTranslation.State.DRAFT,
+    marks: dict[str, str] | None = None,
     actor: AbstractBaseUser | None = None,
 ) -> int:
-    """Store a person's translation of some blocks (block key -> text) in `state`. A block
-    whose text is unchanged and whose translation is current keeps its origin, translator
-    and state unless `state` moves it on (to review, or approved); an empty text removes
-    the block's translation. Returns how many blocks changed."""
+    """Store a person's translation of some blocks (block key -> text).
+
+    `state` goes only to the blocks the person wrote: a new translation, or a changed
+    text. A block whose text is unchanged keeps its text, origin, translator and state
+    (an outdated one stays outdated) unless `marks` (block key -> state) gives it another
+    state: that is how a person approves a machine draft or confirms an outdated block
+    without editing it. A block that changes state is confirmed against the current
+    source. An empty text removes the block's translation. Returns how many blocks
+    changed."""
     _check_target(version, language)
-    if state not in {choice for choice, _label in BlockTranslation.State.choices} or (
-        state == BlockTranslation.State.OUTDATED
-    ):
+    allowed = {choice for choice, _label in BlockTranslation.State.choices} - {
+        BlockTranslation.State.OUTDATED
+    }
+    marks = marks or {}
+    if state not in allowed:
         raise ValidationError(_("Unknown state."))
     blocks = {block.key: block for block in version.blocks.exclude(text="")}
     existing = {
@@ -462,39 +470,51 @@ def translation_save(
         .select_for_update()
     }
     changed = 0
-    for key, raw in texts.items():
+    marked: dict[str, str] = {}  # block key -> the state a mark gave it
+    for key in [*texts, *(key for key in marks if key not in texts)]:
         block = blocks.get(key)
         if block is None:
             continue
-        text = raw.strip()
         current = existing.get(key)
+        mark = marks.get(key) or None
+        if current is not None and mark in {current.state, BlockTranslation.State.OUTDATED}:
+            mark = None  # the state the block has, as the screen showed it: no choice made
+        if mark is not None and mark not in allowed:
+            raise ValidationError(_("Unknown state."))
+        raw = texts.get(key)
+        if raw is None:
+            raw = current.text if current is not None else ""
+        # A browser posts the line breaks of a text area as CRLF.
+        text = raw.replace("\r\n", "\n").replace("\r", "\n").strip()
         if not text:
             if current is not None:
                 current.delete()
                 changed += 1
             continue
+        if mark is not None:
+            marked[key] = mark
         if current is None:
             BlockTranslation.objects.create(
                 block=block,
                 language=language,
                 text=text,
                 origin=BlockTranslation.Origin.HUMAN,
-                state=state,
+                state=mark or state,
                 translator=actor,
                 source_hash=block.source_hash,
             )
             changed += 1
             continue
         same_text = current.text == text
-        if same_text and current.state == state and current.source_hash == block.source_hash:
-            continue
+        if same_text and mark is None:
+            continue  # untouched: neither written nor marked
         if not same_text:
             current.origin = BlockTranslation.Origin.HUMAN
             current.translator = actor
             current.text = text
-        # Saving a block again, edited or not, confirms it against the current source.
+        # The person wrote or looked at this block: it now translates the current source.
         current.source_hash = block.source_hash
-        current.state = state
+        current.state = mark or state
         current.save()
         changed += 1
     title = title.strip()[:300]
@@ -507,7 +527,13 @@ def translation_save(
         action="translation.save",
         target=version.statement,
         actor=actor,
-        data={"version": version.number, "language": language, "blocks": changed, "state": state},
+        data={
+            "version": version.number,
+            "language": language,
+            "blocks": changed,
+            "state": state,
+            "marked": marked,
+        },
     )
     return changed
 

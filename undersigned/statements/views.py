@@ -111,15 +111,17 @@ def translate(request: HttpRequest, slug: str, language: str) -> HttpResponse:
                     % {"count": filled},
                 )
             else:
-                texts = {
-                    key[2:]: value for key, value in request.POST.items() if key.startswith("t-")
-                }
+                posted = dict(request.POST.items())
+                # t-KEY: the text of a block; s-KEY: the state chosen for it by hand.
+                texts = {key[2:]: value for key, value in posted.items() if key.startswith("t-")}
+                marks = {key[2:]: value for key, value in posted.items() if key.startswith("s-")}
                 services.translation_save(
                     version=version,
                     language=language,
                     texts=texts,
                     title=request.POST.get("title", ""),
                     state=request.POST.get("state", "draft"),
+                    marks=marks,
                     actor=request.user,
                 )
                 messages.success(request, _("The translation was saved."))
