@@ -143,6 +143,20 @@ def test_a_secret_ballot_keeps_no_link_between_voter_and_choice(conference, peop
     assert rows == [(None, None, None, None)] * 2
 
 
+def test_a_closed_secret_ballot_keeps_no_order_of_voting(conference, people):
+    ballot = services.ballot_create(
+        conference=conference, by=people["chair"], title="Secret", secret=True
+    )
+    services.ballot_open(ballot=ballot, by=people["chair"])
+    # The later delegate votes first: the rows must not tell it after the close.
+    first, second = sorted([people["ayse"], people["marc"]], key=lambda d: d.pk, reverse=True)
+    services.vote_cast(ballot=ballot, delegate=first, yes=first.weight, no=0, abstain=0)
+    services.vote_cast(ballot=ballot, delegate=second, yes=0, no=second.weight, abstain=0)
+    services.ballot_close(ballot=ballot, by=people["chair"])
+    rows = list(Vote.objects.filter(ballot=ballot).order_by("pk").values_list("delegate_id"))
+    assert rows == sorted(rows) and len(rows) == 2
+
+
 def test_a_recorded_ballot_with_only_a_verdict(conference, people):
     ballot = services.ballot_create(
         conference=conference, by=people["chair"], title="Whole text", mode="recorded"

@@ -495,8 +495,13 @@ def ballot_close(*, ballot: Ballot, by: Delegate) -> Ballot:
     ballot.save()
     data = {**totals, "voters": voters, "adopted": ballot.adopted}
     if ballot.secret:
-        # No link between voter and choice survives: only that each delegate voted.
-        votes.update(yes=None, no=None, abstain=None, cast_at=None)
+        # No link between voter and choice survives: only that each delegate voted. The
+        # rows are written again in the order of the delegates, since their ids, given
+        # as the votes came in, told the order of voting.
+        votes.delete()
+        Vote.objects.bulk_create(
+            [Vote(ballot=ballot, delegate_id=delegate_id) for delegate_id in participants]
+        )
         data["delegates"] = participants
     audit_record(action="ballot.close", target=ballot, actor=by.user, data=data)
     return ballot
