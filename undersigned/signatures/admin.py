@@ -17,9 +17,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from undersigned.core.audit import audit_history
+from undersigned.core.countries import country_name
 from undersigned.core.models import AuditEntry
 from undersigned.core.text import name_collated, search_key
 from undersigned.signatures import services
@@ -54,7 +54,7 @@ class CountryFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         codes = SignatureCounter.objects.order_by().values_list("country", flat=True).distinct()
-        named = {(str(countries.name(code) or code), code) for code in codes}
+        named = {(country_name(code), code) for code in codes}
         return [(code, name) for name, code in sorted(named)]
 
     def queryset(self, request, queryset):

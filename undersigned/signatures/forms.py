@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from undersigned.core.countries import country_choices
 from undersigned.core.text import NAME_MAX_LENGTH, clean_email, clean_line
 from undersigned.signatures.models import Signature
 
@@ -21,7 +22,8 @@ def _country_options(language: str) -> str:
     with translation.override(language):
         options = [format_html('<option value="">{}</option>', _("Choose a country"))]
         options += [
-            format_html('<option value="{}">{}</option>', code, name) for code, name in countries
+            format_html('<option value="{}">{}</option>', code, name)
+            for code, name in country_choices(language)
         ]
     return "".join(options)
 

@@ -3,7 +3,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import translate_url
 from django.utils.translation import get_language, get_language_info
-from django_countries import countries
+
+from undersigned.core import countries
 
 register = template.Library()
 
@@ -51,4 +52,4 @@ def language_label(code: str) -> str:
 @register.filter
 def country_name(code: str) -> str:
     """A country's name in the interface language."""
-    return countries.name(code) or code
+    return countries.country_name(code)
