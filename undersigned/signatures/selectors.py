@@ -10,10 +10,9 @@ from html import escape
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import BooleanField
-from django.db.models.expressions import RawSQL
-from django_countries import countries
+from django.db.models import QuerySet
 
+from undersigned.core.countries import country_name
 from undersigned.signatures.models import Signature, SignatureCounter
 from undersigned.statements.models import Statement
 
@@ -52,7 +51,7 @@ def statement_counts(*, statement: Statement) -> StatementCounts:
     rows = [
         CountryCount(
             code=code,
-            name=str(countries.name(code) or code),
+            name=country_name(code),
             verified=bucket["organization"] + bucket["person"],
             organizations=bucket["organization"],
             people=bucket["person"],
@@ -151,24 +150,34 @@ class SignatoryPage:
         return mark_safe("\n".join(parts))  # noqa: S308 - every value escaped above
 
 
-# The list's order as one row value: `(kind, country, id) > (…)` lets the database seek
-# straight to a cursor in the partial index. The equivalent OR of comparisons (which is
-# also what Django's tuple lookups produce on SQLite) made SQLite walk the index from its
-# start: 60 ms a page at 1M signatures. SQLite (3.15+) and PostgreSQL both take row values.
-def _row_compare(operator: str, cursor: Cursor) -> RawSQL:
-    return RawSQL(  # noqa: S611 - fixed column names and operator; the values are parameters
-        f'("kind", "country", "id") {operator} (%s, %s, %s)',
-        (cursor.kind, cursor.country, cursor.pk),
-        output_field=BooleanField(),
-    )
+_COLUMNS = ("pk", "kind", "name", "country", "affiliation", "city")
 
 
-def _after(cursor: Cursor) -> RawSQL:
-    return _row_compare(">", cursor)
+def _seek(listed: QuerySet, cursor: Cursor, count: int, *, forward: bool) -> list[Listed]:
+    """`count` rows of the list after the cursor (before it, nearest first, when not
+    `forward`), in at most three seeks into the partial index (statement, kind, country,
+    id): the rest of the cursor's (kind, country) group, the later countries of its kind,
+    then the later kinds. Each is an equality prefix and one range, which SQLite and
+    PostgreSQL both seek exactly.
 
-
-def _before(cursor: Cursor) -> RawSQL:
-    return _row_compare("<", cursor)
+    A row value, `(kind, country, id) > (…)`, asks for the same rows, but SQLite seeks it on
+    (kind, country) only and then walks the cursor's whole group: 11 ms a page deep in a
+    group of 18,000 at 1M signatures. An OR of comparisons (what Django's tuple lookups
+    give on SQLite) walks the index from its start."""
+    order = ("kind", "country", "pk") if forward else ("-kind", "-country", "-pk")
+    beyond = "gt" if forward else "lt"
+    ranges = [
+        {"kind": cursor.kind, "country": cursor.country, f"pk__{beyond}": cursor.pk},
+        {"kind": cursor.kind, f"country__{beyond}": cursor.country},
+        {f"kind__{beyond}": cursor.kind},
+    ]
+    rows: list[Listed] = []
+    for bounds in ranges:
+        query = listed.filter(**bounds).order_by(*order).values_list(*_COLUMNS)
+        rows += [Listed(*row) for row in query[: count - len(rows)]]
+        if len(rows) >= count:
+            break
+    return rows
 
 
 def signatory_page(
@@ -185,18 +194,18 @@ def signatory_page(
     listed = Signature.objects.filter(
         statement=statement, status=Signature.Status.VERIFIED, show_name=True
     )
-    columns = ("pk", "kind", "name", "country", "affiliation", "city")
     after_cursor, before_cursor = Cursor.decode(after), Cursor.decode(before)
     if before_cursor and not after_cursor:
-        query = listed.filter(_before(before_cursor)).order_by("-kind", "-country", "-pk")
-        rows = [Listed(*row) for row in query.values_list(*columns)[: size + 1]]
+        rows = _seek(listed, before_cursor, size + 1, forward=False)
         has_more_before = len(rows) > size
         rows = list(reversed(rows[:size]))
         has_more_after = True
     else:
-        query = listed.filter(_after(after_cursor)) if after_cursor else listed
-        query = query.order_by("kind", "country", "pk").values_list(*columns)
-        rows = [Listed(*row) for row in query[: size + 1]]
+        if after_cursor:
+            rows = _seek(listed, after_cursor, size + 1, forward=True)
+        else:
+            query = listed.order_by("kind", "country", "pk").values_list(*_COLUMNS)
+            rows = [Listed(*row) for row in query[: size + 1]]
         has_more_after = len(rows) > size
         rows = rows[:size]
         has_more_before = after_cursor is not None
@@ -208,7 +217,7 @@ def signatory_page(
                 SignatoryGroup(
                     kind=signature.kind,
                     country=code,
-                    country_name=str(countries.name(code) or code),
+                    country_name=country_name(code),
                     signatures=[],
                 )
             )
