@@ -21,7 +21,7 @@ def writer_socket(tmp_path):
 
     def serve():
         try:
-            writer_process.serve_forever(path=path, stop=stop, max_batch=64, grace_seconds=5)
+            writer_process.serve_forever(path=path, stop=stop, max_batch=64, grace_seconds=1)
         finally:
             connections.close_all()
 

@@ -75,11 +75,15 @@ class _Server:
         self.buffers: dict[socket.socket, bytearray] = {}
 
     def listen(self) -> None:
-        self.path.unlink(missing_ok=True)  # left by a killed predecessor
+        # Bound under another name and moved into place once listening, so that the path
+        # exists only when connecting to it works (it replaces a killed predecessor's).
+        ready = self.path.with_name(f"{self.path.name}.{os.getpid()}")
+        ready.unlink(missing_ok=True)
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.listener.bind(str(self.path))
-        os.chmod(self.path, 0o600)
+        self.listener.bind(str(ready))
+        os.chmod(ready, 0o600)
         self.listener.listen(1024)
+        os.replace(ready, self.path)
         self.listener.setblocking(False)
         self.selector.register(self.listener, selectors.EVENT_READ)
 
