@@ -45,7 +45,9 @@ class RowTemplate:
     """DB-ready values for rows of `model` that share everything but `varying` fields.
 
     A template may live as long as the process: `at(now, …)` gives the copy for one batch,
-    with its auto_now(_add) fields and any other named fields set and prepared once."""
+    with its auto_now(_add) fields and any other named fields set and prepared once. A
+    default that is a callable (a uuid, a time) is called once per template: such a field
+    must be one of `varying` or be set through `at`."""
 
     def __init__(self, model: type[models.Model], *, varying: Sequence[str], **constant: Any):
         self.model = model
