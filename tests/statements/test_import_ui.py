@@ -154,3 +154,21 @@ def test_a_curly_apostrophe_in_a_title_and_a_paragraph_survives_import(organizer
     assert list(blocks.values_list("text", flat=True)) == [
         "Chiediamo che l’acqua dei fiumi resti un bene comune di chi ci vive accanto."
     ]
+
+
+def test_a_french_interface_gives_the_reason_a_line_was_not_added_in_french(organizer_client):
+    text = (
+        "# Water Is Life\n\nWe ask for open river data for all.\n\n## Signatories\n\n"
+        "1. Marco Rossi (Italy)\n2. Jane Doe\n"
+    )
+    french = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+    preview = organizer_client.post(IMPORT, {"text": text, "action": "preview"}, **french)
+    parsed = preview.context["parsed"]
+    assert [s.country for s in parsed.signatories] == ["IT", None]
+    data = {"text": text, "action": "save", "language": "en", "signatories": "on"}
+    for index, (code, title) in enumerate(parsed.titles.items()):
+        data[f"title-{index}-language"] = code
+        data[f"title-{index}-text"] = title
+    page = organizer_client.post(IMPORT, data, follow=True, **french).content.decode()
+    nbsp = "\N{NO-BREAK SPACE}"
+    assert f"ligne 2{nbsp}: refusée «{nbsp}Jane Doe{nbsp}»{nbsp}: pas de pays" in page

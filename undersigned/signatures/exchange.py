@@ -12,6 +12,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from undersigned.core.audit import audit_record
@@ -79,6 +81,13 @@ _KINDS = {
 }
 
 
+_OUTCOMES = {
+    "add": pgettext_lazy("signatory import", "add"),
+    "skip": pgettext_lazy("signatory import", "skip"),
+    "reject": pgettext_lazy("signatory import", "reject"),
+}
+
+
 @dataclass
 class ImportLine:
     number: int
@@ -87,12 +96,19 @@ class ImportLine:
     reason: str = ""
 
     def describe(self) -> str:
-        text = (
-            f"line {self.number}: {self.outcome} {self.name!r}"
-            if self.name
-            else (f"line {self.number}: {self.outcome}")
-        )
-        return f"{text}: {self.reason}" if self.reason else text
+        """The line, its outcome and the reason, in the active language (English in the CLI)."""
+        values = {
+            "number": self.number,
+            "outcome": _OUTCOMES.get(self.outcome, self.outcome),
+            "name": self.name,
+        }
+        if self.name:
+            text = gettext("line %(number)d: %(outcome)s “%(name)s”") % values
+        else:
+            text = gettext("line %(number)d: %(outcome)s") % values
+        if not self.reason:
+            return text
+        return gettext("%(line)s: %(reason)s") % {"line": text, "reason": self.reason}
 
 
 @dataclass
@@ -118,10 +134,10 @@ class ImportReport:
 def _country_code(value: str) -> str:
     value = value.strip()
     if not value:
-        raise ValidationError("country is missing")
+        raise ValidationError(_("country is missing"))
     code = countries.alpha2(value) or countries.by_name(value)
     if not code:
-        raise ValidationError(f"unknown country {value!r}")
+        raise ValidationError(_("unknown country “%(value)s”"), params={"value": value})
     return code
 
 
@@ -129,7 +145,9 @@ def _parse_row(row: dict[str, str]) -> dict:
     get = {key.strip().lower(): (value or "") for key, value in row.items() if key}.get
     kind = _KINDS.get(get("kind", "person").strip().lower() or "person")
     if kind is None:
-        raise ValidationError(f"kind must be person or organization, not {get('kind')!r}")
+        raise ValidationError(
+            _("kind must be person or organization, not “%(kind)s”"), params={"kind": get("kind")}
+        )
     email = get("email", "").strip()
     show = get("show_name", "").strip().lower()
     return {
@@ -147,14 +165,14 @@ def _duplicate_reason(statement: Statement, data: dict, seen: set[str]) -> str:
     if data["email"]:
         key = normalize_email(data["email"])
         if key in seen:
-            return "same email earlier in the file"
+            return gettext("same email earlier in the file")
         if Signature.objects.filter(statement=statement, email_normalized=key).exists():
-            return "this email has already signed"
+            return gettext("this email has already signed")
         seen.add(key)
         return ""
     key = f"{data['kind']}|{data['country']}|{data['name'].casefold()}"
     if key in seen:
-        return "same name and country earlier in the file"
+        return gettext("same name and country earlier in the file")
     seen.add(key)
     if (
         Signature.objects.filter(
@@ -166,7 +184,7 @@ def _duplicate_reason(statement: Statement, data: dict, seen: set[str]) -> str:
         .exclude(status=Signature.Status.WITHDRAWN)
         .exists()
     ):
-        return "same name and country already signed"
+        return gettext("same name and country already signed")
     return ""
 
 
@@ -181,7 +199,9 @@ def import_csv(
     report = ImportReport()
     reader = csv.DictReader(handle)
     if not reader.fieldnames or "name" not in [f.strip().lower() for f in reader.fieldnames]:
-        report.lines.append(ImportLine(1, "reject", "", "the header must name a 'name' column"))
+        report.lines.append(
+            ImportLine(1, "reject", "", gettext("the header must name a “name” column"))
+        )
         return report
     records: list[tuple[int, dict]] = []
     for row in reader:
@@ -233,7 +253,7 @@ def import_records(
                     signature.save(force_insert=True)
             except IntegrityError:
                 report.lines[-1] = ImportLine(
-                    number, "skip", data["name"], "this email has already signed"
+                    number, "skip", data["name"], gettext("this email has already signed")
                 )
                 continue
             count_verified(signature, +1)

@@ -631,7 +631,8 @@ def statement_import(
             records = []
             for number, signatory in enumerate(parsed.signatories, start=1):
                 if not signatory.country:
-                    report.lines.append(ImportLine(number, "reject", signatory.name, "no country"))
+                    reason = _("no country")
+                    report.lines.append(ImportLine(number, "reject", signatory.name, reason))
                     continue
                 records.append(
                     (
