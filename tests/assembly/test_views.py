@@ -290,8 +290,8 @@ def test_the_secretariat_creates_a_conference_in_the_admin(client, organizer):
     assert 'lang="ar" dir="rtl">العربية' in page
 
 
-def test_an_amendment_referred_to_the_next_conference_is_listed_there(setup):
-    conference, chair, ayse = setup
+def _refer_to_next_conference(conference, chair, ayse):
+    """Ayşe's amendment to section 3, referred to the 2027 conference."""
     later = services.conference_create(
         title="Water Conference 2027",
         slug="water-2027",
@@ -310,6 +310,12 @@ def test_an_amendment_referred_to_the_next_conference_is_listed_there(setup):
     services.amendment_decide(
         amendment=amendment, status="referred", referred_conference=later, by=chair
     )
+    return amendment
+
+
+def test_an_amendment_referred_to_the_next_conference_is_listed_there(setup):
+    conference, chair, ayse = setup
+    amendment = _refer_to_next_conference(conference, chair, ayse)
     amendment.refresh_from_db()
     assert amendment.referred_to == "Water Conference 2027"
     page = Client().get("/en/c/water-2027/").content.decode()
@@ -345,24 +351,7 @@ def test_the_page_title_holds_no_markup_with_a_referred_amendment(setup):
     import re
 
     conference, chair, ayse = setup
-    later = services.conference_create(
-        title="Water Conference 2027",
-        slug="water-2027",
-        starts_on=date(2027, 3, 8),
-        ends_on=date(2027, 3, 9),
-    )
-    block = conference.statement.versions.get().blocks.get(number="3")
-    amendment = services.amendment_submit(
-        delegate=ayse,
-        version=block.version,
-        block_key=block.key,
-        action="replace",
-        text="Time, and more time.",
-        justification="Needs a longer debate.",
-    )
-    services.amendment_decide(
-        amendment=amendment, status="referred", referred_conference=later, by=chair
-    )
+    _refer_to_next_conference(conference, chair, ayse)
     page = Client().get("/en/c/water-2027/").content.decode()
     title = re.search(r"<title>(.*?)</title>", page, re.DOTALL).group(1)
     assert title.startswith("Water Conference 2027 · ")

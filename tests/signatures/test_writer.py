@@ -68,22 +68,28 @@ def test_a_closed_statement_is_refused_inside_the_batch(statement):
     assert isinstance(outcome, writer.Refused) and outcome.code == "closed"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_writer_thread_acknowledges_each_submission_after_commit(statement):
-    group = writer.GroupCommitWriter(max_batch=64, wait_seconds=30)
+def submit_at_once(submit, statement, count: int) -> list:
+    """`count` submissions of different signers, each from a thread of its own; returns
+    what each was answered (a thread is answered once its batch has committed)."""
     outcomes, lock = [], threading.Lock()
 
-    def submit(index: int) -> None:
-        outcome = group.submit(_request(statement, f"p{index}@example.org", ip=f"h{index}"))
-        # Acknowledged means committed: another connection already sees the row.
+    def one(index: int) -> None:
+        outcome = submit(_request(statement, f"p{index}@example.org", ip=f"h{index}"))
         with lock:
             outcomes.append(outcome)
 
-    threads = [threading.Thread(target=submit, args=(i,)) for i in range(30)]
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writer_thread_acknowledges_each_submission_after_commit(statement):
+    group = writer.GroupCommitWriter(max_batch=64, wait_seconds=30)
+    outcomes = submit_at_once(group.submit, statement, 30)
     group.stop()
     assert len(outcomes) == 30
     assert Signature.objects.filter(pk__in=[o.signature.pk for o in outcomes]).count() == 30

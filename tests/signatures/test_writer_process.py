@@ -7,7 +7,7 @@ import pytest
 from django.db import OperationalError, connections
 from django_tasks_db.models import DBTaskResult
 
-from tests.signatures.test_writer import _request
+from tests.signatures.test_writer import _request, submit_at_once
 from undersigned.signatures import writer, writer_process
 from undersigned.signatures.models import Signature
 
@@ -39,18 +39,7 @@ def writer_socket(tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_submissions_over_the_socket_are_answered_after_their_commit(statement, writer_socket):
     client = writer_process.WriterClient(str(writer_socket), timeout=30)
-    outcomes, lock = [], threading.Lock()
-
-    def submit(index: int) -> None:
-        outcome = client.submit(_request(statement, f"p{index}@example.org", ip=f"h{index}"))
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=submit, args=(i,)) for i in range(30)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = submit_at_once(client.submit, statement, 30)
     assert len(outcomes) == 30 and all(outcome.created for outcome in outcomes)
     # Acknowledged means committed: this connection, not the writer's, sees every row.
     ids = {outcome.signature_id for outcome in outcomes}

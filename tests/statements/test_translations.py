@@ -97,20 +97,8 @@ def test_switcher_lists_only_approved_languages(statement):
 
 
 def test_changing_a_source_block_outdates_exactly_its_translations(statement):
-    _translate(_version(statement), ARABIC)
-    statement_update(
-        statement=statement,
-        title="Rivers",
-        body=BODY.replace("Publish plans.", "Publish all plans."),
-        language="en",
-        slug="rivers",
-    )
-    new = _version(statement, 2)
-    states = {
-        t.block.text: t.state
-        for t in BlockTranslation.objects.filter(block__version=new).select_related("block")
-    }
-    assert states == {
+    new = _outdate_the_second_block(statement)
+    assert _states(new) == {
         "Water is life.": "approved",
         "Publish all plans.": "outdated",
         "Consult the people.": "approved",
