@@ -62,7 +62,20 @@ def _direction(locator) -> str:
     return locator.evaluate("element => getComputedStyle(element).direction")
 
 
-def test_statement_page_with_an_arabic_interface_reads_right_to_left(page, live_server, translated):
+@pytest.fixture
+def arabic_reader(browser):
+    """A page in a browser set to Arabic: it sends Accept-Language: ar, which chooses the
+    text's language on the statement page."""
+    context = browser.new_context(locale="ar")
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_statement_page_with_an_arabic_interface_reads_right_to_left(
+    arabic_reader, live_server, translated
+):
+    page = arabic_reader
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     page.goto(f"{live_server.url}/ar/s/rivers/")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
@@ -74,7 +87,8 @@ def test_statement_page_with_an_arabic_interface_reads_right_to_left(page, live_
     expect(block).to_have_attribute("dir", "rtl")
     assert _direction(block) == "rtl"
     # The note links to the original, which reads left to right in its own page.
-    page.get_by_role("link", name="English").first.click()
+    page.locator(".translation-note").get_by_role("link").click()
+    expect(page).to_have_url(f"{live_server.url}/ar/s/rivers/?lang=en")
     original = page.get_by_text("Rivers do not stop at borders.")
     expect(original).to_have_attribute("dir", "ltr")
     assert _direction(original) == "ltr"

@@ -26,6 +26,26 @@ def test_preview_shows_titles_blocks_signatories_and_saves_nothing(organizer_cli
     assert not Statement.objects.exists()
 
 
+def test_preview_names_the_closing_signature_line(organizer_client):
+    text = (SAMPLES / "communique.txt").read_text()
+    response = organizer_client.post(IMPORT, {"text": text, "action": "preview"})
+    assert response.context["parsed"].blocks[-1].kind == "closing"
+    page = response.content.decode()
+    assert "Closing signature line <strong>—</strong>" in page
+    assert "Conference Secretariat, Istanbul, 12 May 2024" in page
+
+
+def test_saving_the_preview_keeps_the_closing_signature_line(organizer_client):
+    text = (SAMPLES / "communique.txt").read_text()
+    data = {"text": text, "action": "save", "language": "en"}
+    data.update({"title-0-language": "en", "title-0-text": "Final Communiqué"})
+    organizer_client.post(IMPORT, data)
+    blocks = Statement.objects.get().versions.get().blocks
+    closing = blocks.get(kind="closing")
+    assert (closing.marker, closing.text) == ("—", "Conference Secretariat, Istanbul, 12 May 2024")
+    assert closing.position == blocks.count() - 1
+
+
 def test_saving_the_preview_creates_a_draft_with_titles_and_nested_blocks(organizer_client):
     text = (SAMPLES / "declaration.txt").read_text()
     preview = organizer_client.post(IMPORT, {"text": text, "action": "preview"})

@@ -13,9 +13,11 @@ from undersigned.cli import main
 from undersigned.statements.docx import DocxError, docx_paragraphs
 from undersigned.statements.models import Statement
 from undersigned.statements.parsing import (
+    body_text,
     detect_language,
     guess_kind,
     normalize_text,
+    parse_body,
     parse_signatory,
     parse_statement,
     read_statement_file,
@@ -25,6 +27,7 @@ from undersigned.statements.parsing import (
 SAMPLES = Path(__file__).parent / "samples"
 DECLARATION = SAMPLES / "declaration.txt"
 APPEAL = SAMPLES / "appeal.md"
+COMMUNIQUE = SAMPLES / "communique.txt"
 
 EXPECTED_TITLES = {
     "tr": "Ortak Bildirge: Barış, Su ve Topraklarımızda Yaşama Hakkı İçin",
@@ -233,6 +236,114 @@ def test_a_paragraph_after_the_items_closes_the_section():
     text = "Title\n\nIntro.\n\n1. We demand:\na) peace\n\nThat is all we ask for.\n\nb) water\n"
     blocks = parse_statement(text).blocks
     assert [block.kind for block in blocks] == ["paragraph", "section", "paragraph", "item"]
+
+
+# --- the closing signature line ---------------------------------------------------------------
+
+
+def _kinds(parsed) -> list[tuple[str, str]]:
+    return [(block.kind, block.text) for block in parsed.blocks]
+
+
+def test_a_last_line_signed_by_becomes_the_closing_signature_line():
+    parsed = parse_statement(
+        "Title\n\nWe ask for peace.\n\nSigned by the participating organizations\n"
+    )
+    assert _kinds(parsed) == [
+        ("paragraph", "We ask for peace."),
+        ("closing", "Signed by the participating organizations"),
+    ]
+
+
+def test_a_dashed_attribution_at_the_end_is_the_closing_line_with_its_dash():
+    parsed = parse_statement(COMMUNIQUE.read_text(encoding="utf-8"))
+    closing = parsed.blocks[-1]
+    assert (closing.kind, closing.marker, closing.text) == (
+        "closing",
+        "—",
+        "Conference Secretariat, Istanbul, 12 May 2024",
+    )
+    assert [block.kind for block in parsed.blocks[:-1]] == [
+        "paragraph",
+        "section",
+        "section",
+        "paragraph",
+    ]
+
+
+def test_an_attribution_above_the_signatory_list_stays_in_the_text_as_its_closing_line():
+    text = (
+        "Title\n\nWe ask for peace.\n\nThe undersigned organizations:\n\n"
+        "Ayşe Demir (Türkiye)\nKESK (Türkiye)\n"
+    )
+    parsed = parse_statement(text)
+    assert parsed.blocks[-1].kind == "closing"
+    assert parsed.blocks[-1].text == "The undersigned organizations:"
+    assert [signatory.name for signatory in parsed.signatories] == ["Ayşe Demir", "KESK"]
+
+
+def test_a_closing_line_just_before_an_unheaded_signatory_list_is_kept():
+    text = (
+        "Title\n\nWe ask for peace.\n\nOn behalf of the coalition\n\n"
+        "Ayşe Demir (Türkiye)\nMarco Rossi (Italia)\nAnna Schmidt (Deutschland)\n"
+    )
+    parsed = parse_statement(text)
+    assert _kinds(parsed)[-1] == ("closing", "On behalf of the coalition")
+    assert len(parsed.signatories) == 3
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Au nom du secrétariat de la conférence",
+        "Konferans Sekreterliği adına",
+        "Les organisations signataires",
+        "От имени оргкомитета",
+        "Firmado por las organizaciones participantes",
+        "– Secretaría de la Conferencia, Estambul",
+    ],
+)
+def test_closing_lines_are_recognised_in_other_languages(line):
+    parsed = parse_statement(f"Title\n\nSome text of the statement.\n\n{line}\n")
+    assert parsed.blocks[-1].kind == "closing"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The undersigned organizations call on all governments to stop the war.",
+        "We invite every organisation and every person who agrees to sign this appeal.",
+        "On behalf of the people of the valley, we demand justice.",
+        "Signed by the participating organizations.",
+        "— The conference ended with a minute of silence.",
+    ],
+)
+def test_an_ordinary_closing_paragraph_is_no_signature_line(line):
+    parsed = parse_statement(f"Title\n\nSome text of the statement.\n\n{line}\n")
+    assert "closing" not in {block.kind for block in parsed.blocks}
+
+
+def test_an_attribution_before_more_text_is_no_signature_line():
+    text = "Title\n\nIntro.\n\nSigned by the participating organizations\n\nMore text here.\n"
+    assert "closing" not in {block.kind for block in parse_statement(text).blocks}
+
+
+def test_a_lone_hyphen_bullet_at_the_end_stays_a_list():
+    text = "Title\n\nWe ask the governments to act.\n\n- Conference Secretariat\n"
+    parsed = parse_statement(text)
+    assert [block.kind for block in parsed.blocks] == ["paragraph", "list"]
+
+
+def test_a_text_that_is_only_an_attribution_has_no_signature_line():
+    assert parse_body("Signed by the participating organizations")[0].kind != "closing"
+
+
+def test_the_closing_line_reads_back_from_the_text_written_for_the_organizer():
+    blocks = parse_statement(COMMUNIQUE.read_text(encoding="utf-8")).blocks
+    again = parse_body(body_text(blocks))
+    assert [(b.kind, b.marker, b.text) for b in again] == [
+        (b.kind, b.marker, b.text) for b in blocks
+    ]
 
 
 # --- text normalization -----------------------------------------------------------------------
@@ -583,6 +694,18 @@ def test_cli_dry_run_json_gives_every_title_in_order(db, capsys):
     main(["statement", "add", str(DECLARATION), "--dry-run", "--json"])
     output = json.loads(capsys.readouterr().out)
     assert list(output["titles"]) == list(EXPECTED_TITLES)
+
+
+def test_cli_dry_run_json_gives_the_closing_signature_line_its_own_kind(db, capsys):
+    main(["statement", "add", str(COMMUNIQUE), "--dry-run", "--json"])
+    output = json.loads(capsys.readouterr().out)
+    assert output["blocks"][-1] == {
+        "kind": "closing",
+        "number": None,
+        "marker": "—",
+        "text": "Conference Secretariat, Istanbul, 12 May 2024",
+        "children": [],
+    }
 
 
 def test_cli_dry_run_without_json_prints_a_readable_report(db, capsys):

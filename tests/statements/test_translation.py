@@ -99,3 +99,43 @@ def test_an_unreachable_server_is_an_error():
     provider = LibreTranslateProvider(url=f"http://127.0.0.1:{port}", timeout=2)
     with pytest.raises(TranslationError, match="unreachable"):
         provider.translate("text", source="en", target="hy")
+
+
+def test_a_refused_request_is_told_as_refused_with_the_providers_words(libretranslate):
+    provider = LibreTranslateProvider(url=libretranslate, api_key="wrong")
+    with pytest.raises(TranslationError) as caught:
+        provider.translate("text", source="en", target="fa")
+    assert (caught.value.reason, caught.value.detail) == ("refused", "403: Invalid API key")
+    assert "Invalid API key" not in caught.value.message
+
+
+def test_an_unreachable_server_is_told_as_unreachable():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    provider = LibreTranslateProvider(url=f"http://127.0.0.1:{port}", timeout=2)
+    with pytest.raises(TranslationError) as caught:
+        provider.translate("text", source="en", target="hy")
+    assert caught.value.reason == "unreachable"
+    assert caught.value.message == (
+        "The machine translation service could not be reached. Try again later."
+    )
+
+
+def test_the_message_of_a_provider_error_is_translated_when_it_is_read(french_catalog):
+    from django.utils import translation
+
+    french = "Le service de traduction automatique a donné une réponse illisible."
+    french_catalog("The machine translation service gave an answer that could not be read.", french)
+    error = TranslationError("echo answered nonsense", reason="invalid", detail="nonsense")
+    with translation.override("fr"):
+        assert error.message == french
+    with translation.override("en"):
+        assert error.message == (
+            "The machine translation service gave an answer that could not be read."
+        )
+
+
+def test_an_error_of_unknown_reason_gets_the_general_sentence():
+    error = TranslationError("some provider broke", reason="mystery")
+    assert error.message == "The machine translation service could not translate the text."

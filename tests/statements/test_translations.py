@@ -70,8 +70,63 @@ def test_reader_with_arabic_interface_reads_the_approved_arabic_text(statement):
 def test_accept_language_chooses_the_text_language(statement):
     _translate(_version(statement), ARABIC)
     page = Client().get("/en/s/rivers/", HTTP_ACCEPT_LANGUAGE="ar,en;q=0.5").content.decode()
-    # The interface is English (the address says so) and the original is English.
-    assert "Water is life." in page
+    # The interface is English (the address says so); the text follows the browser.
+    assert '<html lang="en" dir="ltr">' in page
+    assert 'lang="ar" dir="rtl">الماء حياة.' in page
+    assert "This is a translation." in page
+    assert 'href="?lang=en"' in page  # the note links to the original
+
+
+def test_accept_language_is_followed_in_the_order_of_its_q_values(statement):
+    _translate(_version(statement), ARABIC)
+    header = "en;q=0.4,ar;q=0.9"
+    page = Client().get("/en/s/rivers/", HTTP_ACCEPT_LANGUAGE=header).content.decode()
+    assert 'lang="ar" dir="rtl">الماء حياة.' in page
+
+
+def test_accept_language_skips_languages_the_text_does_not_exist_in(statement):
+    _translate(_version(statement), ARABIC)
+    header = "fr,ar;q=0.8,en;q=0.5"
+    page = Client().get("/en/s/rivers/", HTTP_ACCEPT_LANGUAGE=header).content.decode()
+    assert 'lang="ar" dir="rtl">الماء حياة.' in page
+
+
+def test_a_regional_accept_language_finds_its_language(statement):
+    _translate(_version(statement), ARABIC)
+    page = Client().get("/en/s/rivers/", HTTP_ACCEPT_LANGUAGE="ar-EG").content.decode()
+    assert 'lang="ar" dir="rtl">الماء حياة.' in page
+
+
+def test_a_translation_waiting_for_review_is_not_chosen_by_accept_language(statement):
+    _translate(_version(statement), ARABIC, state="needs_review")
+    page = Client().get("/en/s/rivers/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    assert 'lang="en" dir="ltr">Water is life.' in page
+    assert "This is a translation." not in page
+
+
+def test_explicit_choice_wins_over_accept_language(statement):
+    _translate(_version(statement), ARABIC)
+    page = Client().get("/en/s/rivers/?lang=en", HTTP_ACCEPT_LANGUAGE="ar,en;q=0.5")
+    assert 'lang="en" dir="ltr">Water is life.' in page.content.decode()
+    assert "This is a translation." not in page.content.decode()
+
+
+def test_accept_language_wins_over_the_interface_language(statement):
+    _translate(_version(statement), ARABIC)
+    page = Client().get("/ar/s/rivers/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="ar" dir="rtl">' in page
+    assert 'lang="en" dir="ltr">Water is life.' in page
+
+
+def test_interface_language_is_used_when_no_accepted_language_has_the_text(statement):
+    _translate(_version(statement), ARABIC)
+    page = Client().get("/ar/s/rivers/", HTTP_ACCEPT_LANGUAGE="fr,de;q=0.5").content.decode()
+    assert 'lang="ar" dir="rtl">الماء حياة.' in page
+
+
+def test_the_statement_page_varies_by_accept_language(statement):
+    response = Client().get("/en/s/rivers/")
+    assert "Accept-Language" in response["Vary"]
 
 
 def test_explicit_choice_wins_over_the_interface_language(statement):
@@ -169,6 +224,51 @@ def test_machine_output_is_stored_as_machine_needing_review(statement, monkeypat
     saved = BlockTranslation.objects.filter(language="ar")
     assert {(t.origin, t.state) for t in saved} == {("machine", "needs_review")}
     assert _version(statement).languages == []
+
+
+class _Unreachable:
+    name = "unreachable"
+
+    def translate(self, text, *, source, target):
+        from undersigned.statements.translation import TranslationError
+
+        raise TranslationError(
+            "unreachable is unreachable: [Errno 111] Connection refused",
+            reason=TranslationError.UNREACHABLE,
+            detail="[Errno 111] Connection refused",
+        )
+
+
+def test_a_machine_translation_failure_is_told_in_the_interface_language(
+    statement, translator, monkeypatch, french_catalog
+):
+    from undersigned.statements import translation
+
+    monkeypatch.setattr(translation, "translation_provider", lambda: _Unreachable())
+    french_catalog(
+        "The machine translation service could not be reached. Try again later.",
+        "Le service de traduction automatique est injoignable. Réessayez plus tard.",
+    )
+    response = translator.post("/fr/s/rivers/translate/ar/", {"action": "machine", "version": 1})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert (
+        "Le service de traduction automatique est injoignable. Réessayez plus tard. "
+        '<span class="error-detail" lang="en" dir="auto">([Errno 111] Connection refused)</span>'
+    ) in page
+    assert "could not be reached" not in page
+    assert not BlockTranslation.objects.exists()
+
+
+def test_a_machine_translation_failure_logs_the_providers_words(
+    statement, translator, monkeypatch, caplog
+):
+    from undersigned.statements import translation
+
+    monkeypatch.setattr(translation, "translation_provider", lambda: _Unreachable())
+    with caplog.at_level("WARNING", logger="undersigned.statements.views"):
+        translator.post("/en/s/rivers/translate/ar/", {"action": "machine", "version": 1})
+    assert "rivers into ar failed: unreachable is unreachable: [Errno 111]" in caplog.text
 
 
 def test_api_gives_titles_and_approved_languages(statement):
@@ -315,3 +415,54 @@ def test_a_text_posted_back_with_browser_line_breaks_is_not_an_edit(statement):
         version=version, language="ar", texts={first.key: "الماء\r\nحياة."}, state="approved"
     )
     assert BlockTranslation.objects.get(block=first, language="ar").state == "needs_review"
+
+
+def test_the_closing_signature_line_is_translated_like_any_block(db):
+    statement = statement_create(
+        title="Rivers",
+        body="Water is life.\n\nSigned by the participating organizations",
+        language="en",
+        slug="signed",
+    )
+    version = _version(statement_publish(statement=statement))
+    _translate(
+        version,
+        {
+            "Water is life.": "الماء حياة.",
+            "Signed by the participating organizations": "وقّعته المنظمات المشاركة",
+        },
+    )
+    version.refresh_from_db()
+    assert version.languages == ["ar"]
+    page = Client().get("/en/s/signed/?lang=ar").content.decode()
+    assert 'class="block-closing"' in page
+    assert 'lang="ar" dir="rtl">وقّعته المنظمات المشاركة</p>' in page
+
+
+def test_side_by_side_pairs_the_closing_line_with_its_translation(db):
+    statement = statement_create(
+        title="Rivers",
+        body="Water is life.\n\n— Conference Secretariat",
+        language="en",
+        slug="signed",
+    )
+    version = _version(statement_publish(statement=statement))
+    _translate(
+        version, {"Water is life.": "الماء حياة.", "Conference Secretariat": "أمانة المؤتمر"}
+    )
+    page = Client().get("/en/s/signed/?lang=en&with=ar").content.decode()
+    assert '<div class="pair pair-closing"' in page
+    assert 'lang="ar" dir="rtl"><span class="marker">—</span> أمانة المؤتمر</p>' in page
+
+
+def test_translator_screen_offers_the_closing_line_to_translate(translator):
+    statement = statement_create(
+        title="Letter",
+        body="Water is life.\n\nOn behalf of the coalition",
+        language="en",
+        slug="letter",
+    )
+    closing = _version(statement).blocks.get(kind="closing")
+    page = translator.get("/en/s/letter/translate/ar/").content.decode()
+    assert f'name="t-{closing.key}"' in page
+    assert "On behalf of the coalition" in page

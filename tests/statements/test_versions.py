@@ -154,3 +154,48 @@ def test_the_publish_action_publishes_a_new_draft_version(published, organizer):
     )
     assert "1 statement published." in response.content.decode()
     assert published.versions.get(number=2).published_at is not None
+
+
+# --- the closing signature line -----------------------------------------------------------------
+
+CLOSING_BODY = "We ask for open river data.\n\n— Conference Secretariat, Istanbul, 12 May 2024"
+
+
+def test_the_closing_signature_line_is_stored_as_its_own_kind(db):
+    statement = statement_create(title="Rivers", body=CLOSING_BODY, language="en")
+    closing = statement.versions.get().blocks.get(kind=Block.Kind.CLOSING)
+    assert (closing.marker, closing.text) == ("—", "Conference Secretariat, Istanbul, 12 May 2024")
+
+
+def test_public_page_sets_the_closing_line_apart_with_its_lang_and_dir(db):
+    statement = statement_create(title="Rivers", body=CLOSING_BODY, language="en")
+    statement_publish(statement=statement)
+    page = Client().get(f"/en/s/{statement.slug}/").content.decode()
+    key = statement.versions.get().blocks.get(kind=Block.Kind.CLOSING).key
+    assert (
+        f'<p class="block-closing" id="{key}" lang="en" dir="ltr">'
+        '<span class="marker">—</span> Conference Secretariat, Istanbul, 12 May 2024</p>'
+    ) in page
+
+
+def test_a_line_now_read_as_the_closing_line_keeps_its_key_and_translation(published):
+    from undersigned.statements.services import translation_save
+
+    body = BODY + "\n\nSigned by the participating organizations"
+    _update(published, body)
+    statement_publish(statement=published)
+    version = published.versions.get(number=2)
+    # Stored before the closing line was a kind of its own: a heading.
+    line = version.blocks.get(text="Signed by the participating organizations")
+    assert line.kind == Block.Kind.CLOSING
+    Block.objects.filter(pk=line.pk).update(kind=Block.Kind.HEADING)
+    translation_save(
+        version=version,
+        language="ar",
+        texts={line.key: "وقّعته المنظمات المشاركة"},
+        state="approved",
+    )
+    _update(published, body.replace("Consult.", "Consult the people."))
+    new = published.versions.get(number=3).blocks.get(kind=Block.Kind.CLOSING)
+    assert new.key == line.key
+    assert new.translations.get(language="ar").state == "approved"

@@ -127,8 +127,10 @@ class StatementVersion(models.Model):
 
 class Block(models.Model):
     """A piece of a version: heading, numbered section, lettered or bulleted item,
-    paragraph or list. `key` is stable across versions (the same paragraph, amended, keeps
-    its key), so that diffs and translations follow a block from version to version."""
+    paragraph, list, or the closing signature line ("Signed by the participating
+    organizations", "— Conference Secretariat, Istanbul"). `key` is stable across
+    versions (the same paragraph, amended, keeps its key), so that diffs and translations
+    follow a block from version to version."""
 
     class Kind(models.TextChoices):
         HEADING = "heading", _("Heading")
@@ -136,6 +138,7 @@ class Block(models.Model):
         ITEM = "item", _("Item")
         PARAGRAPH = "paragraph", _("Paragraph")
         LIST = "list", _("List")
+        CLOSING = "closing", _("Closing signature line")
 
     version = models.ForeignKey(StatementVersion, on_delete=models.CASCADE, related_name="blocks")
     key = models.CharField(max_length=16)

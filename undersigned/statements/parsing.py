@@ -1,6 +1,8 @@
 """Read a statement as it was published (plain text, Markdown or DOCX paragraphs) into
 structure: its titles per language, numbered sections with their lettered sub-items,
-paragraphs, lists and headings, and the list of signatories at its end.
+paragraphs, lists, headings and the closing signature line ("Signed by the participating
+organizations", "— Conference Secretariat, Istanbul"), and the list of signatories at
+its end.
 
 Statements reach organizers as Word files, PDFs copied to text or e-mails, so the parser
 expects stray spacing, typographic quotes and hand-made numbering, and it never guesses
@@ -580,7 +582,7 @@ def _is_signatories_heading(text: str) -> bool:
 
 @dataclass
 class Block:
-    kind: str  # heading, section, item, paragraph or list
+    kind: str  # heading, section, item, paragraph, list or closing (the signature line)
     text: str
     number: str | None = None
     marker: str | None = None
@@ -743,10 +745,109 @@ def _slogans(block: Block) -> bool:
     return block.kind == "paragraph" and all(_exclamatory(line) for line in block.lines)
 
 
+# How a closing signature line opens, in the interface languages: stems of its first
+# words, folded (see fold()), each matching the start of one word ("the undersign" reads
+# "The undersigned organizations"); a stem ending in $ is a whole word ("firman", they
+# sign, and not "firmantes", signatories). "Signatories:" and its kin
+# (_is_signatories_heading) close a text too when no list follows them; above a list
+# they are its heading.
+_CLOSING_OPENINGS = """
+signed | undersign | the undersign | we the undersign | on behalf of
+signe$ | soussign | les soussign | les organisations soussign | au nom d
+firmado | firman$ | en nombre d | los abajo firmant | las abajo firmant
+firmato | i sottoscritt | le sottoscritt | a nome d | per conto d
+assinado | assinam | em nome d | os abaixo assinad | as abaixo assinad
+unterzeichne | die unterzeichne | im namen
+asagida imza | imza sahib
+подписал | от имени | підписал | від імені | εκ μερους | για λογαριασμο
+باسم | نيابه عن | از طرف | از سوی | به نمایندگی
+"""
+_CLOSING_OPENING_STEMS = tuple(
+    tuple(fold(opening).split())
+    for opening in _CLOSING_OPENINGS.replace("\n", "|").split("|")
+    if opening.strip()
+)
+# ... or how it ends: "Konferans Sekreterliği adına" (on behalf of the secretariat).
+_CLOSING_ENDINGS = frozenset(fold(word) for word in ("adına", "namına", "անունից"))
+# Dashes that set an attribution apart: "— Conference Secretariat, Istanbul, 12 May 2024".
+# A hyphen is a bullet too often to count.
+_ATTRIBUTION_DASHES = frozenset("—–")
+_CLOSING_MAX_CHARS = 160
+
+
+def _closing_words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", fold(plain_quotes(text)))
+
+
+def _is_attribution(text: str) -> bool:
+    """A line that opens (or, in Turkish or Armenian, ends) as an attribution does:
+    "Signed by…", "The undersigned…", "On behalf of…", "… adına"."""
+    words = _closing_words(text)
+    if words and words[-1] in _CLOSING_ENDINGS:
+        return True
+    return any(
+        len(words) >= len(stems)
+        and all(
+            # A short stem ("a", "le", "of") is a whole word, unless it ends the opening
+            # ("au nom d" reads "au nom de", "au nom des").
+            word == stem.rstrip("$")
+            if stem.endswith("$") or (len(stem) <= 3 and not last)
+            else word.startswith(stem)
+            for word, stem, last in zip(
+                words, stems, [False] * (len(stems) - 1) + [True], strict=False
+            )
+        )
+        for stems in _CLOSING_OPENING_STEMS
+    )
+
+
+def _short_line(text: str, *, words: int) -> bool:
+    return 0 < len(text) <= _CLOSING_MAX_CHARS and len(text.split()) <= words
+
+
+def is_closing_line(text: str) -> bool:
+    """A short line that signs the text off: an attribution ("Signed by the participating
+    organizations", "The undersigned organizations:", "On behalf of the secretariat") or
+    a "Signatories:" line with no list below it. It is not closed like a sentence (a
+    colon or a comma may end it): "The undersigned organizations call for peace." is the
+    text's last paragraph, not its signature line."""
+    bare = plain_quotes(text).strip().strip("*_").strip()
+    if not _short_line(bare, words=12) or bare.endswith((".", "!", "?", ";", "…", "؟", "¡")):
+        return False
+    return _is_attribution(bare) or _is_signatories_heading(bare)
+
+
+def _closing_block(block: Block) -> Block | None:
+    """The last block of a body as its closing signature line, if it reads as one: a
+    one-line paragraph (is_closing_line), or a one-line item set apart by a dash,
+    "— Conference Secretariat, Istanbul, 12 May 2024", alone in its list. Neither ends
+    with a full stop: that is how a person keeps such a line an ordinary paragraph."""
+    if block.kind == "paragraph" and len(block.lines) == 1 and is_closing_line(block.text):
+        return Block("closing", block.text, lines=list(block.lines))
+    if block.kind != "list" or len(block.children) != 1:
+        return None
+    item = block.children[0]
+    text = plain_quotes(item.text)
+    if (
+        item.marker in _ATTRIBUTION_DASHES
+        and len(item.lines) == 1
+        and _short_line(text, words=20)
+        and _capitalized(text.lstrip("*_"))
+        and not text.endswith((".", "!", "?", ";", ":", ",", "…", "؟"))
+    ):
+        return Block("closing", item.text, marker=item.marker, lines=list(item.lines))
+    return None
+
+
 def _finish_blocks(blocks: list[Block]) -> list[Block]:
-    """Second look at paragraphs, now that their neighbours are known: runs of short
+    """Second look at paragraphs, now that their neighbours are known: a short line that
+    signs the text off at its end becomes its closing signature line, runs of short
     exclamations become one list (the closing slogans), and a lone short title-like line
     becomes a heading."""
+    if len(blocks) > 1:
+        closing = _closing_block(blocks[-1])
+        if closing is not None:
+            blocks = [*blocks[:-1], closing]
     finished: list[Block] = []
     slogan_list: Block | None = None  # the list that the next exclamations join
     for index, block in enumerate(blocks):
@@ -1044,8 +1145,13 @@ def parse_statement(text: str, *, language: str | None = None) -> ParsedStatemen
     lines = _lines(text)
     titles, unparsed, body_start = _read_titles(lines, 0)
     region, headed = _signatory_region(lines, body_start)
+    body_end = region
+    if headed and _signs_off(lines[region].text):
+        # "The undersigned organizations:" above the list: the text's closing signature
+        # line as much as the list's heading, so it stays in the text.
+        body_end = region + 1
     builder = _BodyBuilder()
-    for line in lines[body_start:region]:
+    for line in lines[body_start:body_end]:
         if line.text:
             builder.add(line)
         else:
@@ -1067,6 +1173,14 @@ def parse_statement(text: str, *, language: str | None = None) -> ParsedStatemen
         signatories=signatories,
         unparsed=unparsed + unread,
     )
+
+
+def _signs_off(text: str) -> bool:
+    """A plain line (no Markdown heading) that attributes the text, such as "Signed by:"
+    or "The undersigned organizations:", not only a label such as "Signatories"."""
+    if _MARKDOWN_HEADING.match(text) or _BOLD_LINE.match(text):
+        return False
+    return is_closing_line(text) and _is_attribution(text)
 
 
 def parse_body(text: str, *, language: str | None = None) -> list[Block]:
@@ -1099,7 +1213,7 @@ def _block_lines(block: Block, *, indent: str) -> list[str]:
         if all(child.marker is None for child in block.children):
             return [f"{indent}{child.text}" for child in block.children]  # closing slogans
         return [f"{indent}{child.marker} {child.text}" for child in block.children]
-    if block.kind in {"section", "item"} and block.marker:
+    if block.kind in {"section", "item", "closing"} and block.marker:
         lines = [f"{indent}{block.marker} {block.text}"]
     else:
         lines = [f"{indent}{block.text}"]

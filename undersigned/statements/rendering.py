@@ -44,6 +44,11 @@ def render_blocks(blocks: Iterable) -> str:
                 f'<div class="block-{block.kind}" id="{key}"><p {_attrs(block)}>'
                 f"{_marker(block)}{inline(block.text)}</p>{children}</div>"
             )
+        elif block.kind == "closing":
+            parts.append(
+                f'<p class="block-closing" id="{key}" {_attrs(block)}>'
+                f"{_marker(block)}{inline(block.text)}</p>"
+            )
         else:
             parts.append(f'<p id="{key}" {_attrs(block)}>{inline(block.text)}</p>')
     return "\n".join(parts)

@@ -251,11 +251,13 @@ def statement_titles(*, statement: Statement, version: StatementVersion | None) 
 def reader_language(
     *, choice: str, interface: str, accepted: list[str], source: str, available: list[str]
 ) -> str:
-    """The language a reader sees the text in: their explicit choice, else the interface
-    language, else the first language their browser accepts, if the text exists in it
-    (the original or an approved translation); else the original."""
+    """The language a reader sees the text in, among the original (`source`) and its
+    approved translations (`available`): their explicit choice (?lang=), else the first
+    language their browser accepts (`accepted`, in the order of its q values) that the
+    text exists in, else the interface language, else the original. A regional code
+    ("ar-EG") falls back to its language ("ar")."""
     offered = {source, *available}
-    for candidate in (choice, interface, *accepted):
+    for candidate in (choice, *accepted, interface):
         code = (candidate or "").lower()
         for option in (code, code.split("-")[0]):
             if option in offered:

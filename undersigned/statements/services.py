@@ -80,9 +80,19 @@ def _matched_keys(old: list[Block], new: list[parsing.Block]) -> list[str | None
                 keys[j1 + offset] = old[i1 + offset].key
         elif tag == "replace":
             for offset in range(min(i2 - i1, j2 - j1)):
-                if old[i1 + offset].kind == new[j1 + offset].kind:
+                if _continues(old[i1 + offset].kind, new[j1 + offset].kind):
                     keys[j1 + offset] = old[i1 + offset].key
     return keys
+
+
+def _continues(old_kind: str, new_kind: str) -> bool:
+    """Whether a changed block can continue an old one of `old_kind`: one of the same
+    kind, or a paragraph or heading now read as the closing signature line (or back),
+    which is the same line, so its key and its translations stay."""
+    kinds = {old_kind, new_kind}
+    return old_kind == new_kind or (
+        "closing" in kinds and kinds <= {"paragraph", "heading", "closing"}
+    )
 
 
 def _next_key_number(statement: Statement) -> int:

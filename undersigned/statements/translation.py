@@ -18,10 +18,46 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 
 class TranslationError(Exception):
-    """The provider could not translate: unreachable, refused, or answered nonsense."""
+    """The provider could not translate: unreachable, refused, or answered nonsense.
+
+    `reason` says which, in words that people are shown in their own language
+    (`message`, translated when it is read); `detail` is what the provider or the network
+    said, as it said it, for the logs and for a person who knows the service. The
+    exception's own text (str) is for the logs and in English."""
+
+    UNREACHABLE = "unreachable"
+    REFUSED = "refused"
+    INVALID = "invalid"
+    FAILED = "failed"
+
+    def __init__(self, log_text: str, *, reason: str = FAILED, detail: str = "") -> None:
+        super().__init__(log_text)
+        self.reason = reason
+        self.detail = detail
+
+    @property
+    def message(self) -> str:
+        """The sentence shown to the organizer, in the active language."""
+        return str(_MESSAGES.get(self.reason, _MESSAGES[self.FAILED]))
+
+
+_MESSAGES = {
+    TranslationError.UNREACHABLE: _(
+        "The machine translation service could not be reached. Try again later."
+    ),
+    TranslationError.REFUSED: _(
+        "The machine translation service refused the request. The site's operator can "
+        "check its address, its key and the languages it offers."
+    ),
+    TranslationError.INVALID: _(
+        "The machine translation service gave an answer that could not be read."
+    ),
+    TranslationError.FAILED: _("The machine translation service could not translate the text."),
+}
 
 
 class TranslationProvider(Protocol):
@@ -53,14 +89,29 @@ class LibreTranslateProvider:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 answer = json.load(response)
         except urllib.error.HTTPError as exc:
-            raise TranslationError(f"{self.name} answered {exc.code}: {_reason(exc)}") from exc
+            detail = f"{exc.code}: {_reason(exc)}"
+            raise TranslationError(
+                f"{self.name} answered {detail}", reason=TranslationError.REFUSED, detail=detail
+            ) from exc
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise TranslationError(f"{self.name} is unreachable: {exc}") from exc
+            raise TranslationError(
+                f"{self.name} is unreachable: {exc}",
+                reason=TranslationError.UNREACHABLE,
+                detail=str(getattr(exc, "reason", None) or exc),
+            ) from exc
         except ValueError as exc:
-            raise TranslationError(f"{self.name} answered something that is not JSON") from exc
+            raise TranslationError(
+                f"{self.name} answered something that is not JSON",
+                reason=TranslationError.INVALID,
+                detail="not JSON",
+            ) from exc
         translated = answer.get("translatedText") if isinstance(answer, dict) else None
         if not isinstance(translated, str):
-            raise TranslationError(f"{self.name} answered without a translatedText")
+            raise TranslationError(
+                f"{self.name} answered without a translatedText",
+                reason=TranslationError.INVALID,
+                detail="no translatedText",
+            )
         return translated
 
 

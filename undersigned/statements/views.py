@@ -1,9 +1,12 @@
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -15,6 +18,8 @@ from undersigned.statements.models import BlockTranslation
 from undersigned.statements.selectors import statement_get_visible, statement_list_public
 from undersigned.statements.translation import TranslationError, translation_provider
 
+logger = logging.getLogger(__name__)
+
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "statements/home.html", {"statements": statement_list_public()})
@@ -22,7 +27,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     statement = statement_get_visible(slug=slug, user=request.user)
-    return render_statement_page(request, statement, SignForm())
+    response = render_statement_page(request, statement, SignForm())
+    # The text's language follows Accept-Language (selectors.reader_language), also on an
+    # address whose prefix fixes the interface language, where LocaleMiddleware does not
+    # say so: a shared cache must keep one copy per Accept-Language.
+    patch_vary_headers(response, ["Accept-Language"])
+    return response
 
 
 def versions(request: HttpRequest, slug: str) -> HttpResponse:
@@ -94,7 +104,7 @@ def translate(request: HttpRequest, slug: str, language: str) -> HttpResponse:
         )
     except ValueError as exc:
         raise Http404 from exc
-    error = ""
+    error = error_detail = ""
     if request.method == "POST":
         try:
             if request.POST.get("action") == "machine":
@@ -131,7 +141,10 @@ def translate(request: HttpRequest, slug: str, language: str) -> HttpResponse:
         except services.MachineTranslationOff:
             error = _("No machine translation service is configured.")
         except TranslationError as exc:
-            error = _("The machine translation service failed: %(reason)s") % {"reason": exc}
+            # The provider's own words go to the log; the organizer reads a sentence in
+            # their language, followed by those words as they are.
+            logger.warning("machine translation of %s into %s failed: %s", slug, language, exc)
+            error, error_detail = exc.message, exc.detail
     titles = selectors.statement_titles(statement=statement, version=version)
     context = {
         "statement": statement,
@@ -142,6 +155,7 @@ def translate(request: HttpRequest, slug: str, language: str) -> HttpResponse:
         "rows": selectors.translation_workspace(version=version, language=language),
         "machine": translation_provider() is not None,
         "error": error,
+        "error_detail": error_detail,
         "states": BlockTranslation.State,
     }
     return render(request, "statements/translate.html", context, status=400 if error else 200)
