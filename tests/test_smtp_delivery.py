@@ -20,9 +20,11 @@ class CollectingHandler:
 
     def __init__(self) -> None:
         self.envelopes = []
+        self.peers = []  # the client end of the connection each envelope came over
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self.envelopes.append(envelope)
+        self.peers.append(session.peer)
         return "250 Message accepted for delivery"
 
 
@@ -78,3 +80,15 @@ def test_verification_mail_over_smtp_confirms_and_lists_the_signer(
     assert Signature.objects.get().status == Signature.Status.VERIFIED
     listing = client.get(f"/en/s/{statement.slug}/").content.decode()
     assert SIGN_FIELDS["name"] in listing
+
+
+def test_a_batch_of_mails_goes_over_one_connection_to_the_mail_server(
+    client, statement, deliver_mail, smtp_server
+):
+    for n in range(4):
+        assert sign(client, statement, email=f"p{n}@example.org").status_code == 302
+    deliver_mail()
+    assert sorted(envelope.rcpt_tos[0] for envelope in smtp_server.envelopes) == [
+        f"p{n}@example.org" for n in range(4)
+    ]
+    assert len(set(smtp_server.peers)) == 1

@@ -29,10 +29,10 @@ def test_a_batch_sends_every_queued_mail_and_records_each_result(client, stateme
 def _mail_server_down_for(monkeypatch, address: str) -> None:
     build = tasks.build_signature_mail
 
-    def build_or_fail(*, signature, mail, token):
+    def build_or_fail(*, signature, mail, token, **kwargs):
         if signature.email == address:
             raise ConnectionError("mail server gone")
-        return build(signature=signature, mail=mail, token=token)
+        return build(signature=signature, mail=mail, token=token, **kwargs)
 
     monkeypatch.setattr(tasks, "build_signature_mail", build_or_fail)
 
@@ -79,10 +79,10 @@ def test_a_task_that_keeps_failing_is_recorded_as_failed(client, statement, monk
 def test_a_batch_claimed_by_a_killed_worker_is_queued_again(client, statement, monkeypatch):
     sign(client, statement, email="a@example.org")
 
-    def killed(task_result):
+    def killed(group):
         raise SystemExit("killed mid-batch")
 
-    monkeypatch.setattr("undersigned.core.worker._run", killed)
+    monkeypatch.setattr("undersigned.core.worker._outcomes", killed)
     with pytest.raises(SystemExit):
         run_batch(worker_id="host:8000", batch=50)
     assert DBTaskResult.objects.get().status == TaskResultStatus.RUNNING
@@ -90,4 +90,24 @@ def test_a_batch_claimed_by_a_killed_worker_is_queued_again(client, statement, m
     assert requeue_abandoned(worker_id="host:8000") == 1
     monkeypatch.undo()
     assert run_batch(worker_id="host:8000", batch=50) == 1
+    assert [message.to[0] for message in mail.outbox] == ["a@example.org"]
+
+
+def test_a_batch_reads_the_statement_title_once_per_language(
+    client, statement, django_assert_max_num_queries
+):
+    for n in range(6):
+        sign(client, statement, email=f"p{n}@example.org")
+    DBTaskResult.objects.update(status=TaskResultStatus.READY)
+    # Claim (2 queries) + signatures (1) + the title's version and titles (2) + results (1),
+    # whatever the number of mails; one by one it was three queries a mail.
+    with django_assert_max_num_queries(10):
+        assert run_batch(worker_id="w1", batch=50) == 6
+    assert len(mail.outbox) == 6
+
+
+def test_a_task_without_a_batch_runner_still_runs_one_by_one(client, statement, monkeypatch):
+    sign(client, statement, email="a@example.org")
+    monkeypatch.setattr(worker, "_batch_runners", {})
+    assert run_batch(worker_id="w1", batch=50) == 1
     assert [message.to[0] for message in mail.outbox] == ["a@example.org"]

@@ -18,13 +18,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from traceback import format_exception
 from typing import Any
 
 from django.db import OperationalError, close_old_connections, transaction
 from django.utils import timezone
-from django_tasks.base import TaskContext
+from django_tasks.base import Task, TaskContext
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
@@ -78,6 +79,28 @@ def _failed(task_result: DBTaskResult, exc: Exception) -> None:
     )
 
 
+# A task's module path -> a function that runs many of its calls at once.
+BatchRunner = Callable[[list[tuple]], Sequence[Any]]
+_batch_runners: dict[str, BatchRunner] = {}
+
+
+def runs_in_batches(task: Task) -> Callable[[BatchRunner], BatchRunner]:
+    """Register the decorated function to run the claimed calls of `task` together.
+
+    It gets the positional arguments of each call, in order, and returns one outcome per
+    call: the task's return value, or the exception that call raised (that call alone is
+    retried later). An exception it raises itself fails the whole group. This lets a
+    task share its work across a batch (one query, one mail connection) where running
+    it call by call would repeat it. The task itself stays an ordinary task, for other
+    workers and backends."""
+
+    def register(function: BatchRunner) -> BatchRunner:
+        _batch_runners[task.module_path] = function
+        return function
+
+    return register
+
+
 def _run(task_result: DBTaskResult) -> Any:
     task = task_result.task
     result = task_result.task_result
@@ -86,15 +109,43 @@ def _run(task_result: DBTaskResult) -> Any:
     return task.call(*result.args, **result.kwargs)
 
 
+def _outcomes(group: list[DBTaskResult]) -> list[Any]:
+    """Run a group of claimed tasks of one task path: together where the task has a batch
+    runner and its calls have no keyword arguments, else one by one."""
+    task = group[0].task  # imports the task's module, which registers its runner
+    runner = _batch_runners.get(task.module_path)
+    calls = [task_result.task_result for task_result in group]
+    if runner is None or task.takes_context or any(call.kwargs for call in calls):
+        outcomes = []
+        for task_result in group:
+            try:
+                outcomes.append(_run(task_result))
+            except Exception as exc:
+                outcomes.append(exc)
+        return outcomes
+    try:
+        outcomes = list(runner([tuple(call.args) for call in calls]))
+    except Exception as exc:
+        return [exc] * len(group)
+    if len(outcomes) != len(group):
+        error = RuntimeError(f"{task.module_path}: {len(outcomes)} outcomes for {len(group)}")
+        return [error] * len(group)
+    return outcomes
+
+
 def run_batch(*, worker_id: str, batch: int = 200, queue_names: list[str] | None = None) -> int:
     """Claim, run and record up to `batch` ready tasks. Returns how many ran."""
     tasks = _claim(worker_id=worker_id, batch=batch, queue_names=queue_names or ["default"])
-    succeeded: dict[Any, list] = defaultdict(list)  # return value -> task ids
+    groups: dict[str, list[DBTaskResult]] = defaultdict(list)
     for task_result in tasks:
-        try:
-            succeeded[_run(task_result)].append(task_result.pk)
-        except Exception as exc:
-            _failed(task_result, exc)
+        groups[task_result.task_path].append(task_result)
+    succeeded: dict[Any, list] = defaultdict(list)  # return value -> task ids
+    for group in groups.values():
+        for task_result, outcome in zip(group, _outcomes(group), strict=True):
+            if isinstance(outcome, Exception):
+                _failed(task_result, outcome)
+            else:
+                succeeded[outcome].append(task_result.pk)
     if succeeded:
         now = timezone.now()
         with transaction.atomic():
