@@ -98,3 +98,41 @@ def test_openapi_describes_every_route_of_the_api():
         if str(p.pattern) != "openapi.json"
     }
     assert routes == set(document["paths"])
+
+
+def test_an_amendment_carried_over_names_where_it_comes_from(setup):
+    conference, chair, ayse, _ballot = setup
+    later = services.conference_create(
+        title="Later",
+        slug="later",
+        starts_on=date(2027, 1, 1),
+        ends_on=date(2027, 1, 1),
+        statement=conference.statement,
+    )
+    chair_later = services.delegate_add(
+        conference=later, email="c2@example.org", name="Chair 2", role="chair"
+    )
+    block = conference.statement.versions.get().blocks.get(number="2")
+    amendment = services.amendment_submit(
+        delegate=ayse,
+        version=block.version,
+        block_key=block.key,
+        action="replace",
+        text="Two, later.",
+        justification="Later.",
+    )
+    services.amendment_decide(
+        amendment=amendment, status="referred", referred_conference=later, by=chair
+    )
+    services.amendment_take_up(amendment=amendment, by=chair_later)
+    data = Client().get("/api/v1/conferences/later/amendments", **_auth(chair_later)).json()
+    [carried] = data["amendments"]
+    assert carried["carried_from"] == {"conference": "conf", "number": amendment.number}
+    assert carried["status"] == "admitted" and carried["written_against"] is None
+
+
+def test_the_results_give_the_number_present(setup):
+    _conference, chair, ayse, ballot = setup
+    services.ballot_set_present(ballot=ballot, by=chair, present=2)
+    detail = Client().get(f"/api/v1/conferences/conf/ballots/{ballot.pk}", **_auth(chair)).json()
+    assert detail["results"]["present"] == 2

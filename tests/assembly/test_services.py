@@ -6,61 +6,15 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from tests.assembly.conftest import amend as _amend
+from tests.assembly.conftest import audited as _audited
 from undersigned.assembly import services
 from undersigned.assembly.models import Amendment, Ballot, Delegate, Vote
 from undersigned.assembly.services import ConferenceError
-from undersigned.statements.services import statement_create
-
-DRAFT = "\n\n".join(f"{n}. Section {n} of the draft." for n in range(1, 6))
-
-
-@pytest.fixture
-def conference(db):
-    statement = statement_create(title="Declaration", body=DRAFT, language="en", slug="decl")
-    conference = services.conference_create(
-        title="Water Conference",
-        starts_on=date(2026, 12, 1),
-        ends_on=date(2026, 12, 2),
-        place="Diyarbakır",
-        statement=statement,
-    )
-    return conference
-
-
-@pytest.fixture
-def people(conference):
-    a = services.participant_add(conference=conference, name="River Union", country="TR")
-    b = services.participant_add(conference=conference, name="Eau Vive", country="FR")
-    return {
-        "chair": services.delegate_add(
-            conference=conference, email="chair@example.org", name="Chair", role="chair"
-        ),
-        "ayse": services.delegate_add(
-            conference=conference, email="ayse@example.org", name="Ayşe", participant=a
-        ),
-        "marc": services.delegate_add(
-            conference=conference, email="marc@example.org", name="Marc", participant=b, weight=3
-        ),
-    }
 
 
 def _version(conference):
     return conference.statement.versions.get()
-
-
-def _key(conference, number: str) -> str:
-    return _version(conference).blocks.get(number=number).key
-
-
-def _amend(conference, delegate, number="2", action="replace", text="Section two, amended."):
-    return services.amendment_submit(
-        delegate=delegate,
-        version=_version(conference),
-        block_key=_key(conference, number),
-        action=action,
-        text=text,
-        justification="Clearer.",
-    )
 
 
 def test_amendments_are_numbered_in_order(conference, people):
@@ -247,14 +201,6 @@ def test_an_amendment_to_an_amendment_names_its_parent(conference, people):
         parent=parent,
     )
     assert list(parent.sub_amendments.all()) == [child]
-
-
-def _audited(action, target):
-    from undersigned.core.models import AuditEntry
-
-    return AuditEntry.objects.filter(
-        action=action, object_type=target._meta.label_lower, object_id=str(target.pk)
-    )
 
 
 def test_a_named_vote_is_audited_with_its_choice(conference, people):

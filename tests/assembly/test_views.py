@@ -465,3 +465,194 @@ def test_a_delegation_co_signs_from_the_amendment_page(setup):
     assert "Co-sign for my delegation" in client.get(url).content.decode()
     client.post(url, {"action": "cosign"})
     assert "Co-signed by: <bdi>Eau Vive</bdi>" in client.get(url).content.decode()
+
+
+def test_the_chair_enters_the_number_present_on_the_desk(setup):
+    from undersigned.assembly.models import Ballot
+
+    conference, chair, ayse = setup
+    ballot = services.ballot_create(conference=conference, by=chair, title="Q", base="present")
+    services.ballot_open(ballot=ballot, by=chair)
+    services.vote_cast(ballot=ballot, delegate=ayse, yes=1, no=2, abstain=0)
+    client = _client(chair)
+    desk = client.get("/en/c/water/manage/").content.decode()
+    assert "Record the number present" in desk
+    response = client.post(
+        "/en/c/water/manage/", {"action": "present", "ballot": ballot.pk, "present": "3"}
+    )
+    assert response.status_code == 302
+    assert Ballot.objects.get().present == 3
+    results = client.get(f"/en/c/water/ballots/{ballot.pk}/results/").content.decode()
+    assert 'data-result="present">3<' in results
+    assert "Required: more than 1/2 of present (3) = 1.50; yes: 1." in results
+
+
+def test_the_results_say_the_verdict_waits_for_the_number_present(setup):
+    conference, chair, ayse = setup
+    ballot = services.ballot_create(conference=conference, by=chair, title="Q", base="present")
+    services.ballot_open(ballot=ballot, by=chair)
+    services.vote_cast(ballot=ballot, delegate=ayse, yes=3, no=0, abstain=0)
+    services.ballot_close(ballot=ballot, by=chair)
+    results = _client(chair).get(f"/en/c/water/ballots/{ballot.pk}/results/").content.decode()
+    assert "the verdict waits for their number" in results
+    assert "Required:" not in results
+    public = Client().get("/en/c/water/").content.decode()
+    assert "the verdict waits for the number present" in public
+
+
+def _needing_a_rebase(conference, chair, ayse):
+    """River Union's A1 needs a rebase once Eau Vive's A2, to the same block, is adopted."""
+    mine = _submitted(conference, ayse)
+    union = services.participant_add(conference=conference, name="Eau Vive", country="FR")
+    marc = services.delegate_add(
+        conference=conference, email="marc@example.org", name="Marc", participant=union
+    )
+    block = mine.version.blocks.get(key=mine.block_key)
+    theirs = services.amendment_submit(
+        delegate=marc,
+        version=mine.version,
+        block_key=block.key,
+        action="replace",
+        text="Data for everyone.",
+        justification="Wider.",
+    )
+    services.amendment_decide(amendment=theirs, status="adopted", by=chair)
+    mine.refresh_from_db()
+    return mine, marc
+
+
+def test_the_rebase_page_shows_the_current_text_and_the_redline_against_it(setup):
+    conference, chair, ayse = setup
+    mine, _marc = _needing_a_rebase(conference, chair, ayse)
+    client = _client(ayse)
+    page = client.get(f"/en/c/water/amendments/{mine.number}/").content.decode()
+    assert f"/en/c/water/amendments/{mine.number}/rebase/" in page
+    page = client.get(f"/en/c/water/amendments/{mine.number}/rebase/").content.decode()
+    assert "Data for everyone." in page  # the block's text as the adopted amendment made it
+    assert "<del>Data for everyone.</del> <ins>Open data.</ins>" in page
+
+
+def test_the_proposer_saves_the_rebase_from_the_form(setup):
+    conference, chair, ayse = setup
+    mine, _marc = _needing_a_rebase(conference, chair, ayse)
+    response = _client(ayse).post(
+        f"/en/c/water/amendments/{mine.number}/rebase/",
+        {"text": "Open data for everyone.", "justification": "Still needed."},
+    )
+    assert response.status_code == 302
+    mine.refresh_from_db()
+    assert (mine.status, mine.text) == ("submitted", "Open data for everyone.")
+    assert mine.base_text == "Data for everyone."
+    page = _client(ayse).get(f"/en/c/water/amendments/{mine.number}/").content.decode()
+    assert "<del>Data</del><ins>Open data</ins> for everyone." in page
+
+
+def test_another_delegation_cannot_open_the_rebase_page(setup):
+    conference, chair, ayse = setup
+    mine, marc = _needing_a_rebase(conference, chair, ayse)
+    client = _client(marc)
+    assert client.get(f"/en/c/water/amendments/{mine.number}/rebase/").status_code == 403
+    response = client.post(
+        f"/en/c/water/amendments/{mine.number}/rebase/",
+        {"text": "Hijacked.", "justification": "No."},
+    )
+    assert response.status_code == 403
+    mine.refresh_from_db()
+    assert mine.text == "Open data."
+
+
+def _follow_up_with_a_referral(conference, chair, ayse):
+    """The 2027 conference on the same declaration, its chair, and Ayşe's amendment to
+    section 3, referred there from this conference."""
+    later = services.conference_create(
+        title="Water Conference 2027",
+        slug="water-2027",
+        starts_on=date(2027, 3, 8),
+        ends_on=date(2027, 3, 9),
+        statement=conference.statement,
+    )
+    union = services.participant_add(conference=later, name="River Union", country="TR")
+    services.delegate_add(
+        conference=later, email="ayse@example.org", name="Ayşe", participant=union
+    )
+    chair_2027 = services.delegate_add(
+        conference=later, email="chair2@example.org", name="Chair 2027", role="chair"
+    )
+    block = conference.statement.versions.get().blocks.get(number="3")
+    amendment = services.amendment_submit(
+        delegate=ayse,
+        version=block.version,
+        block_key=block.key,
+        action="replace",
+        text="Time, and more time.",
+        justification="Needs a longer debate.",
+    )
+    services.amendment_decide(
+        amendment=amendment,
+        status="referred",
+        reason="Not ripe.",
+        referred_conference=later,
+        by=chair,
+    )
+    return later, chair_2027, amendment
+
+
+def test_the_follow_up_secretariat_sees_a_referred_amendment_with_its_history(setup):
+    conference, chair, ayse = setup
+    _later, chair_2027, _amendment = _follow_up_with_a_referral(conference, chair, ayse)
+    page = _client(chair_2027).get("/en/c/water-2027/amendments/").content.decode()
+    assert "Referred from earlier conferences" in page
+    assert "Time<ins>, and more time</ins>." in page
+    assert "Submitted by <bdi>Ayşe</bdi>" in page
+    assert "Referred</strong> → <bdi>Water Conference 2027</bdi> (<bdi>Chair</bdi>," in page
+    assert "Not ripe." in page
+    assert "Take up at this conference" in page
+
+
+def test_the_follow_up_secretariat_takes_it_up_from_its_amendments_page(setup):
+    conference, chair, ayse = setup
+    later, chair_2027, amendment = _follow_up_with_a_referral(conference, chair, ayse)
+    client = _client(chair_2027)
+    response = client.post(
+        "/en/c/water-2027/amendments/",
+        {"referred": amendment.pk, "block": amendment.block_key},
+    )
+    carried = later.amendments.get()
+    assert response["Location"] == f"/en/c/water-2027/amendments/{carried.number}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "Carried over from <bdi>Water Conference</bdi>, where it was amendment 1." in page
+    assert "History at earlier conferences" in page
+    desk = client.get("/en/c/water-2027/manage/").content.decode()
+    assert f'<option value="a{carried.pk}">A{carried.number}</option>' in desk
+    listed = client.get("/en/c/water-2027/amendments/").content.decode()
+    assert "Take up at this conference" not in listed
+    assert "carried over from <bdi>Water Conference</bdi> (A1)" in listed
+
+
+def test_a_delegate_of_the_follow_up_cannot_take_up_a_referred_amendment(setup):
+    conference, chair, ayse = setup
+    later, _chair_2027, amendment = _follow_up_with_a_referral(conference, chair, ayse)
+    delegate = later.delegates.get(name="Ayşe")
+    client = _client(delegate)
+    assert "Take up at this conference" not in (
+        client.get("/en/c/water-2027/amendments/").content.decode()
+    )
+    client.post("/en/c/water-2027/amendments/", {"referred": amendment.pk})
+    assert not later.amendments.exists()
+
+
+def test_the_first_conference_shows_where_its_referred_amendment_was_taken_up(setup):
+    conference, chair, ayse = setup
+    later, chair_2027, amendment = _follow_up_with_a_referral(conference, chair, ayse)
+    services.amendment_take_up(amendment=amendment, by=chair_2027)
+    page = _client(chair).get(f"/en/c/water/amendments/{amendment.number}/").content.decode()
+    assert "Taken up at <bdi>Water Conference 2027</bdi> as amendment 1:" in page
+    public = Client().get("/en/c/water-2027/").content.decode()
+    assert "taken up as amendment 1: Admitted" in public
+
+
+def test_the_amendment_page_shows_the_number_of_its_block(setup):
+    conference, _chair, ayse = setup
+    amendment = _submitted(conference, ayse)
+    page = _client(ayse).get(f"/en/c/water/amendments/{amendment.number}/").content.decode()
+    assert '<p lang="en"><span class="marker">2.</span> <span class="diff"' in page

@@ -100,7 +100,10 @@ def _new_ballot(chair, live_server, title: str, subject: str, mode: str, secret=
     expect(chair.get_by_text("Ballot created.")).to_be_visible()
 
 
-def test_a_whole_conference(browser, live_server, assembly):
+def test_a_whole_conference(browser, live_server, assembly, settings, deliver_mail):
+    settings.DEV_MODE = True  # the outbox, where the signature's confirmation mail goes
+    settings.EMAIL_BACKEND = "undersigned.core.mail.OutboxBackend"
+    settings.BASE_URL = live_server.url  # links in the mail must reach the live server
     conference, people = assembly
     delegates = {
         name: _sign_in(browser, live_server, people[name])
@@ -143,7 +146,6 @@ def test_a_whole_conference(browser, live_server, assembly):
     chair.goto(f"{live_server.url}/en/c/water-2026/manage/")
     chair.locator("tr", has_text="Amendment 1").get_by_role("button", name="Close").click()
     expect(chair.locator("tr", has_text="Amendment 1")).to_contain_text("adopted")
-    _decide(chair, live_server, 1, "Adopted")
 
     # A recorded ballot on A2: hands were not counted.
     _new_ballot(chair, live_server, "Amendment 2", "A2", "Recorded in the hall")
@@ -151,7 +153,11 @@ def test_a_whole_conference(browser, live_server, assembly):
     form.get_by_label("Verdict as announced").fill("Adopted by an overwhelming majority")
     form.get_by_label("Outcome when hands were not counted").select_option(label="adopted")
     form.get_by_role("button", name="Record the result").click()
-    _decide(chair, live_server, 2, "Adopted")
+    # The ballots' verdicts adopted A1 and A2: no decision by hand.
+    chair.goto(f"{live_server.url}/en/c/water-2026/amendments/")
+    for number in (1, 2):
+        amendment = chair.locator(".amendment", has_text=f"A{number} ")
+        expect(amendment).to_contain_text("Adopted")
     _decide(chair, live_server, 3, "Rejected")
     _decide(chair, live_server, 4, "Referred", referred_to="The follow-up conference")
 
@@ -188,6 +194,21 @@ def test_a_whole_conference(browser, live_server, assembly):
     public.get_by_role("checkbox", name=re.compile("^I agree")).check()
     public.get_by_role("button", name="Sign", exact=True).click()
     expect(public.get_by_role("heading", name="Check your email")).to_be_visible()
+
+    # The signature is confirmed from the mail in the outbox, then listed and counted.
+    with transaction.atomic():  # the worker locks its rows; the live server needs commits
+        deliver_mail()
+    public.goto(f"{live_server.url}/en/dev/outbox/")
+    mail = public.locator("table.outbox tbody tr", has_text="lena@example.org")
+    mail.get_by_role("link", name=re.compile("^Confirm your signature")).click()
+    public.locator("pre.mail-body a[href*='/confirm/']").click()
+    public.get_by_role("button", name="Confirm my signature").click()
+    expect(
+        public.get_by_role("heading", name=re.compile("your signature is confirmed"))
+    ).to_be_visible()
+    public.goto(f"{live_server.url}{statement.get_absolute_url()}")
+    expect(public.locator("#signatories .name")).to_have_text(["Lena Roth"])
+    expect(public.locator("[data-count=verified]")).to_have_text("1")
 
     record = browser.new_page()
     record.goto(f"{live_server.url}/en/c/water-2026/")

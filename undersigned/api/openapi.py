@@ -50,7 +50,14 @@ def document() -> dict:
                         "no": {"type": "integer"},
                         "abstain": {"type": "integer"},
                         "voters": {"type": "integer"},
-                        "adopted": {"type": ["boolean", "null"]},
+                        "present": {
+                            "type": ["integer", "null"],
+                            "description": "Votes present, when the chair entered them.",
+                        },
+                        "adopted": {
+                            "type": ["boolean", "null"],
+                            "description": "Null while the verdict waits for the number present.",
+                        },
                         "verdict": {"type": "string"},
                         "arithmetic": {"type": "array", "items": {"type": "string"}},
                     },
@@ -85,6 +92,21 @@ def document() -> dict:
                         "status": {"type": "string"},
                         "reason": {"type": "string"},
                         "referred_to": {"type": "string"},
+                        "written_against": {
+                            "type": ["string", "null"],
+                            "description": "The block's text the amendment was written"
+                            " against, when not the block's text in its version (rebased,"
+                            " or carried over onto a changed block).",
+                        },
+                        "carried_from": {
+                            "type": ["object", "null"],
+                            "description": "The amendment referred from an earlier"
+                            " conference that this one carries over.",
+                            "properties": {
+                                "conference": {"type": "string"},
+                                "number": {"type": "integer"},
+                            },
+                        },
                     },
                 },
             },

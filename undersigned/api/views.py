@@ -83,6 +83,7 @@ def _ballot_json(ballot, delegate) -> dict:
             "no": ballot.no,
             "abstain": ballot.abstain,
             "voters": ballot.voters,
+            "present": ballot.present,
             "adopted": ballot.adopted,
             "verdict": ballot.verdict_text,
             "arithmetic": verdict.lines if verdict else [],
@@ -165,9 +166,9 @@ def conference_amendments(request: HttpRequest, slug: str) -> JsonResponse:
     conference, delegate, error = _conference_and_delegate(request, slug)
     if error:
         return error
-    amendments = conference.amendments.select_related("proposer", "version").prefetch_related(
-        "cosigners"
-    )
+    amendments = conference.amendments.select_related(
+        "proposer", "version", "carried_from__conference"
+    ).prefetch_related("cosigners")
     return JsonResponse(
         {
             "amendments": [
@@ -184,6 +185,13 @@ def conference_amendments(request: HttpRequest, slug: str) -> JsonResponse:
                     "status": a.status,
                     "reason": a.reason,
                     "referred_to": a.referred_to,
+                    "written_against": a.base_text or None,
+                    "carried_from": {
+                        "conference": a.carried_from.conference.slug,
+                        "number": a.carried_from.number,
+                    }
+                    if a.carried_from_id
+                    else None,
                 }
                 for a in amendments.order_by("number")
             ]

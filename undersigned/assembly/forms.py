@@ -85,6 +85,31 @@ class SubAmendmentForm(forms.Form):
         super().__init__(*args, label_suffix="", **kwargs)
 
 
+class RebaseForm(forms.Form):
+    """An amendment rewritten against the block's current text."""
+
+    text = forms.CharField(
+        label=_("New text"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "dir": "auto"}),
+        help_text=_("Not needed to delete a block."),
+    )
+    justification = forms.CharField(
+        label=_("Justification"), widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"})
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, label_suffix="", **kwargs)
+
+
+class PresentForm(forms.Form):
+    present = forms.IntegerField(
+        label=_("Present"),
+        min_value=0,
+        help_text=_("In votes: a delegation with three votes counts three."),
+    )
+
+
 class BallotForm(forms.Form):
     title = forms.CharField(label=_("Question"), max_length=300)
     subject = forms.ChoiceField(label=_("On"), required=False)

@@ -176,6 +176,22 @@ class Amendment(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # At the follow-up conference: the referred amendment this one carries over. The
+    # original keeps its number, its co-signers, its ballots and the referral decision,
+    # which is its history; this copy is debated, balloted and decided here.
+    carried_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="carried_over",
+        verbose_name=_("carried over from"),
+    )
+    # The text of the block this amendment was written against, when that is not the
+    # block's text in `version`: after a rebase onto the text as another amendment
+    # changed it, or when carried over onto a block that changed since. Empty: the
+    # block's text in `version`.
+    base_text = models.TextField(_("written against"), blank=True)
     cosigners = models.ManyToManyField(Participant, blank=True, related_name="cosigned")
     created = models.DateTimeField(auto_now_add=True)
 
@@ -186,6 +202,9 @@ class Amendment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["conference", "number"], name="amendment_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["conference", "carried_from"], name="amendment_carried_over_once"
             ),
             models.CheckConstraint(
                 condition=Q(action="delete") | ~Q(text=""), name="amendment_text_unless_delete"
@@ -276,6 +295,12 @@ class Ballot(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def needs_present(self) -> bool:
+        """Whether the verdict depends on the number present: a base of those present,
+        or a quorum (of those entitled, who must be present, or of those present)."""
+        return self.base == self.Base.PRESENT or self.policy.quorum is not None
 
     @property
     def policy(self) -> Policy:

@@ -4,12 +4,14 @@ each block, ballots and their results."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import Http404
 from django.utils import timezone
 
 from undersigned.assembly.models import Amendment, Ballot, Conference, Delegate, Vote
+from undersigned.core.models import AuditEntry
 from undersigned.statements import diff
 from undersigned.statements.models import Block, StatementVersion
 
@@ -56,15 +58,73 @@ def draft_version(*, conference: Conference) -> StatementVersion | None:
     return conference.statement.versions.order_by("-number").first()
 
 
-def amendment_redline(amendment: Amendment, block: Block | None) -> str:
-    """The amendment as a redline against its block: escaped, with <ins> and <del>."""
-    old = block.text if block is not None else ""
+def amendment_redline(amendment: Amendment, block: Block | None, against: str | None = None) -> str:
+    """The amendment as a redline against its block (against the text it was written
+    against, when rebased or carried over; or `against`, given): escaped, with <ins>
+    and <del>."""
+    if against is not None:
+        old = against
+    else:
+        old = amendment.base_text or (block.text if block is not None else "")
     if amendment.action == Amendment.Action.DELETE:
         return diff.render_html(diff.diff_block(amendment.block_key, old, None))
     new = amendment.adopted_text or amendment.text
     if amendment.action == Amendment.Action.INSERT:
         return diff.render_html(diff.diff_block(amendment.block_key, None, new))
     return diff.render_html(diff.diff_block(amendment.block_key, old, new))
+
+
+def can_rework(*, amendment: Amendment, delegate: Delegate | None) -> bool:
+    """The secretariat, the proposing delegation, or the person who submitted it (who
+    may sit at the follow-up conference for another delegation row) may rework it."""
+    if delegate is None or delegate.conference_id != amendment.conference_id:
+        return False
+    same_delegation = delegate.participant_id is not None and (
+        delegate.participant_id == amendment.proposer_id
+    )
+    return delegate.chairs or same_delegation or delegate.user_id == amendment.submitted_by.user_id
+
+
+def replacements_in_order(original: str, replacing: list[Amendment]) -> list[Amendment]:
+    """The order in which adopted replacements of one block apply: each next one is the
+    one written against the text as it stands (a rebased amendment, written against the
+    text another amendment made, comes after that one); when none is, the lowest number
+    (two amendments adopted against the same text: the later number wins, as before)."""
+    remaining = sorted(replacing, key=lambda a: a.number)
+    ordered: list[Amendment] = []
+    text = original
+    while remaining:
+        following = next((a for a in remaining if (a.base_text or original) == text), remaining[0])
+        remaining.remove(following)
+        ordered.append(following)
+        text = following.adopted_text or following.text
+    return ordered
+
+
+def block_text_now(
+    *, conference: Conference, version: StatementVersion, block_key: str, exclude: int | None = None
+) -> str | None:
+    """The block's text as the conference has amended it so far: its text in `version`
+    with the adopted replacements applied (as consolidation applies them). None when the
+    block is not in the version, or an adopted amendment deletes it."""
+    block = version.blocks.filter(key=block_key).exclude(kind=Block.Kind.LIST).first()
+    if block is None:
+        return None
+    adopted = list(
+        Amendment.objects.filter(
+            conference=conference,
+            version=version,
+            block_key=block_key,
+            status__in=Amendment.ADOPTED_STATES,
+        ).exclude(pk=exclude)
+    )
+    if any(a.action == Amendment.Action.DELETE for a in adopted):
+        return None
+    text = block.text
+    replacing = [a for a in adopted if a.action == Amendment.Action.REPLACE]
+    for amendment in replacements_in_order(block.text, replacing):
+        text = amendment.adopted_text or amendment.text
+    return text
 
 
 @dataclass
@@ -83,7 +143,7 @@ def draft_with_amendments(*, conference: Conference) -> list[BlockWithAmendments
     by_key: dict[str, list[Amendment]] = {}
     amendments = (
         Amendment.objects.filter(conference=conference, version=version)
-        .select_related("proposer")
+        .select_related("proposer", "carried_from__conference")
         .prefetch_related("cosigners")
         .order_by("number")
     )
@@ -100,13 +160,131 @@ def draft_with_amendments(*, conference: Conference) -> list[BlockWithAmendments
 
 def amendment_get(*, conference: Conference, number: int) -> Amendment:
     amendment = (
-        Amendment.objects.select_related("proposer", "version", "parent")
+        Amendment.objects.select_related(
+            "proposer", "version", "parent", "submitted_by", "carried_from__conference"
+        )
         .filter(conference=conference, number=number)
         .first()
     )
     if amendment is None:
         raise Http404
     return amendment
+
+
+@dataclass
+class HistoryStep:
+    """An amendment at an earlier conference, as it was carried over from there: who
+    submitted and co-signed it, its ballots, and who referred it, when and where to."""
+
+    amendment: Amendment
+    cosigners: list
+    ballots: list[Ballot]
+    referred_at: datetime | None
+    referred_by: str
+
+
+def _step(amendment: Amendment) -> HistoryStep:
+    referral = (
+        AuditEntry.objects.filter(
+            action="amendment.decide",
+            object_type=Amendment._meta.label_lower,
+            object_id=str(amendment.pk),
+            data__to=Amendment.Status.REFERRED,
+        )
+        .order_by("-pk")
+        .first()
+    )
+    referred_by = ""
+    if referral is not None and referral.actor_id is not None:
+        by = Delegate.objects.filter(
+            conference_id=amendment.conference_id, user_id=referral.actor_id
+        ).first()
+        referred_by = by.name if by else ""
+    return HistoryStep(
+        amendment=amendment,
+        cosigners=list(amendment.cosigners.order_by("name")),
+        ballots=list(amendment.ballots.order_by("pk")),
+        referred_at=referral.created if referral else None,
+        referred_by=referred_by,
+    )
+
+
+def amendment_history(*, amendment: Amendment, itself: bool = False) -> list[HistoryStep]:
+    """Where an amendment carried over comes from, the first conference first (an
+    amendment may be referred on again); with `itself`, the amendment's own step last."""
+    chain: list[Amendment] = [amendment] if itself else []
+    current = amendment
+    while current.carried_from_id is not None and len(chain) < 50:
+        current = Amendment.objects.select_related(
+            "conference", "proposer", "submitted_by__participant", "version"
+        ).get(pk=current.carried_from_id)
+        chain.append(current)
+    return [_step(step) for step in reversed(chain)]
+
+
+@dataclass
+class Referral:
+    """An amendment referred to this conference: its redline against the text it was
+    written against, its history, and the block of this conference's draft it would
+    apply to (the same key), if that block is there."""
+
+    amendment: Amendment
+    redline: str
+    history: list[HistoryStep]
+    block_key: str
+    marker: str  # of its block where it was written: "3."
+
+
+def referred_pending(*, conference: Conference) -> list[Referral]:
+    """Amendments referred to this conference that its secretariat has not taken up."""
+    referred = (
+        Amendment.objects.filter(referred_conference=conference, status=Amendment.Status.REFERRED)
+        .exclude(carried_over__conference=conference)
+        .select_related("conference", "proposer", "submitted_by__participant", "version")
+        .order_by("conference__starts_on", "conference_id", "number")
+    )
+    version = draft_version(conference=conference)
+    keys = set(version.blocks.values_list("key", flat=True)) if version is not None else set()
+    pending = []
+    for amendment in referred:
+        block = amendment.version.blocks.filter(key=amendment.block_key).first()
+        same_text = version is not None and version.statement_id == amendment.version.statement_id
+        pending.append(
+            Referral(
+                amendment=amendment,
+                redline=amendment_redline(amendment, block),
+                history=amendment_history(amendment=amendment, itself=True),
+                block_key=amendment.block_key if same_text and amendment.block_key in keys else "",
+                marker=block.marker if block is not None else "",
+            )
+        )
+    return pending
+
+
+def referred_get(*, conference: Conference, pk: str | int | None) -> Amendment:
+    """An amendment referred to this conference."""
+    if not str(pk or "").isdigit():
+        raise Http404
+    amendment = Amendment.objects.filter(
+        referred_conference=conference, status=Amendment.Status.REFERRED, pk=int(pk)
+    ).first()
+    if amendment is None:
+        raise Http404
+    return amendment
+
+
+def adopted_on_block(*, amendment: Amendment) -> list[Amendment]:
+    """The adopted amendments that changed the block this amendment targets."""
+    return list(
+        Amendment.objects.filter(
+            conference_id=amendment.conference_id,
+            version_id=amendment.version_id,
+            block_key=amendment.block_key,
+            status__in=Amendment.ADOPTED_STATES,
+        )
+        .exclude(pk=amendment.pk)
+        .order_by("number")
+    )
 
 
 def ballots_list(*, conference: Conference) -> list[Ballot]:
@@ -193,7 +371,10 @@ def conference_record(*, conference: Conference) -> Record:
     from undersigned.assembly.services import ballot_verdict
 
     closed = [b for b in ballots_list(conference=conference) if b.state == Ballot.State.CLOSED]
-    ballots = [(b, ballot_verdict(b).lines if b.yes + b.no else []) for b in closed]
+    ballots = []
+    for ballot in closed:
+        verdict = ballot_verdict(ballot) if ballot.yes + ballot.no else None
+        ballots.append((ballot, verdict.lines if verdict is not None else []))
     adopted = None
     statement = conference.statement
     if statement is not None and statement.is_public:

@@ -3,18 +3,20 @@ entry; who may do what is checked here too (ConferenceError says why not)."""
 
 from __future__ import annotations
 
+import logging
 import secrets
+from contextlib import contextmanager
 from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from undersigned.assembly.majority import Count, decide
+from undersigned.assembly.majority import Count, Verdict, decide
 from undersigned.assembly.models import (
     Amendment,
     Ballot,
@@ -24,11 +26,19 @@ from undersigned.assembly.models import (
     Participant,
     Vote,
 )
+from undersigned.assembly.selectors import (
+    block_text_now,
+    can_rework,
+    draft_version,
+    replacements_in_order,
+)
 from undersigned.core.audit import audit_record
 from undersigned.core.text import clean_email, clean_line
 from undersigned.statements import parsing
 from undersigned.statements.models import Block, Statement, StatementVersion
 from undersigned.statements.services import statement_publish, version_create
+
+logger = logging.getLogger(__name__)
 
 
 class ConferenceError(Exception):
@@ -256,10 +266,20 @@ def amendment_decide(
     text), rejected or referred (to a later conference or a committee); its proposer may
     withdraw it. Adopting one marks the other open amendments to the same block: those
     that would change a deleted block become obsolete, the others need a rebase.
-    Returns the amendments so marked."""
+    Returns the amendments so marked.
+
+    Deciding again what is already decided (the same outcome, reason and text, as when
+    a ballot has adopted the amendment and the secretariat then records "adopted") writes
+    nothing."""
     amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
     if status not in _DECISIONS:
         raise ConferenceError(_("Unknown decision."))
+    if by.conference_id != amendment.conference_id:
+        raise ConferenceError(_("This amendment belongs to another conference."))
+    if amendment.carried_over.exists():
+        raise ConferenceError(
+            _("A later conference has taken this amendment up: it is decided there.")
+        )
     if status == Amendment.Status.WITHDRAWN:
         if by.participant_id != amendment.proposer_id and not by.chairs:
             raise ConferenceError(_("Only its proposer can withdraw an amendment."))
@@ -288,11 +308,38 @@ def amendment_decide(
         ).first()
         if target is None or target.pk == amendment.pk or not target.is_open:
             raise ConferenceError(_("Give the number of an open amendment to merge into."))
+    return _decide(
+        amendment,
+        status=status,
+        actor=by,
+        reason=reason,
+        adopted_text=adopted_text,
+        referred_to=referred_to,
+        merged_into=target,
+        referred_conference=referred_conference,
+    )
+
+
+def _decide(
+    amendment: Amendment,
+    *,
+    status: str,
+    actor: Delegate,
+    reason: str = "",
+    adopted_text: str = "",
+    referred_to: str = "",
+    merged_into: Amendment | None = None,
+    referred_conference: Conference | None = None,
+    ballot: Ballot | None = None,
+) -> list[Amendment]:
+    """Write a decision on a locked amendment, mark its rivals when it is adopted, and
+    audit it (with the ballot, when the decision is a ballot's verdict)."""
     previous = amendment.status
+    before = _decision_fields(amendment)
     amendment.status = status
     amendment.reason = reason.strip()
     amendment.referred_to = referred_to.strip()
-    amendment.merged_into = target
+    amendment.merged_into = merged_into
     amendment.referred_conference = referred_conference
     if status in Amendment.ADOPTED_STATES:
         amendment.adopted_text = (
@@ -300,6 +347,8 @@ def amendment_decide(
             if (amendment.action != Amendment.Action.DELETE)
             else ""
         )
+    if _decision_fields(amendment) == before:
+        return []
     amendment.save()
     marked: list[Amendment] = []
     if status in Amendment.ADOPTED_STATES:
@@ -323,21 +372,209 @@ def amendment_decide(
             )
             other.save(update_fields=["status"])
             marked.append(other)
+    data = {
+        "from": previous,
+        "to": status,
+        "reason": amendment.reason,
+        "referred_to": amendment.referred_to,
+        "merged_into": merged_into.number if merged_into else None,
+        "referred_conference": referred_conference.pk if referred_conference else None,
+        "marked": [other.number for other in marked],
+    }
+    if ballot is not None:
+        data["ballot"] = ballot.pk
+    audit_record(action="amendment.decide", target=amendment, actor=actor.user, data=data)
+    return marked
+
+
+def _decision_fields(amendment: Amendment) -> tuple:
+    return (
+        amendment.status,
+        amendment.reason,
+        amendment.referred_to,
+        amendment.merged_into_id,
+        amendment.referred_conference_id,
+        amendment.adopted_text,
+    )
+
+
+def _decide_by_ballot(ballot: Ballot, by: Delegate) -> dict | None:
+    """A ballot on an amendment has its verdict: the amendment is adopted or rejected
+    accordingly, in the ballot's transaction. An amendment the secretariat has decided
+    already (by hand: adopted, with modification, referred, withdrawn ...) is left as it
+    is; "adopted with modification" stays the secretariat's decision, taken after the
+    vote. Returns what happened, for the ballot's audit entry."""
+    if ballot.amendment_id is None or ballot.adopted is None:
+        return None
+    amendment = Amendment.objects.select_for_update().get(pk=ballot.amendment_id)
+    if not amendment.is_open:
+        return {"number": amendment.number, "status": amendment.status, "changed": False}
+    status = Amendment.Status.ADOPTED if ballot.adopted else Amendment.Status.REJECTED
+    marked = _decide(amendment, status=status, actor=by, ballot=ballot)
+    return {
+        "number": amendment.number,
+        "status": status,
+        "changed": True,
+        "marked": [other.number for other in marked],
+    }
+
+
+@transaction.atomic
+def amendment_rebase(
+    *, amendment: Amendment, by: Delegate, text: str = "", justification: str = ""
+) -> Amendment:
+    """Rewrite an amendment that needs a rebase against the block's current text (the
+    text as the adopted amendment made it). It stays attached to the version the
+    conference amends, so that consolidation still starts from one version, and records
+    the text it is now written against (`base_text`); consolidation applies it after the
+    amendment whose text that is. Back to "submitted" for the secretariat to admit, or
+    "admitted" when the secretariat rebases it itself."""
+    amendment = (
+        Amendment.objects.select_for_update()
+        .select_related("submitted_by", "version")
+        .get(pk=amendment.pk)
+    )
+    if not can_rework(amendment=amendment, delegate=by):
+        raise ConferenceError(_("Only its proposer or the secretariat can rebase an amendment."))
+    if amendment.status != Amendment.Status.NEEDS_REBASE:
+        raise ConferenceError(_("This amendment does not need a rebase."))
+    current = block_text_now(
+        conference=amendment.conference,
+        version=amendment.version,
+        block_key=amendment.block_key,
+        exclude=amendment.pk,
+    )
+    if current is None:
+        raise ConferenceError(_("The block has been deleted: this amendment is obsolete."))
+    text = text.strip()
+    if amendment.action == Amendment.Action.DELETE:
+        text = ""
+    elif not text:
+        raise ConferenceError(_("Write the new text."))
+    elif amendment.action == Amendment.Action.REPLACE and text == current:
+        raise ConferenceError(_("The new text is the same as the current text."))
+    block_text = _block(amendment.version, amendment.block_key).text
+    previous_text, previous_base = amendment.text, amendment.base_text
+    amendment.text = text
+    amendment.base_text = "" if current == block_text else current
+    if justification.strip():
+        amendment.justification = justification.strip()
+    amendment.status = Amendment.Status.ADMITTED if by.chairs else Amendment.Status.SUBMITTED
+    amendment.save(update_fields=["text", "base_text", "justification", "status"])
     audit_record(
-        action="amendment.decide",
+        action="amendment.rebase",
         target=amendment,
         actor=by.user,
         data={
-            "from": previous,
-            "to": status,
-            "reason": amendment.reason,
-            "referred_to": amendment.referred_to,
-            "merged_into": target.number if target else None,
-            "referred_conference": referred_conference.pk if referred_conference else None,
-            "marked": [other.number for other in marked],
+            "number": amendment.number,
+            "to": amendment.status,
+            "previous_text": previous_text,
+            "previous_base": previous_base,
+            "base": amendment.base_text,
         },
     )
-    return marked
+    return amendment
+
+
+@transaction.atomic
+def amendment_take_up(*, amendment: Amendment, by: Delegate, block_key: str = "") -> Amendment:
+    """The follow-up conference's secretariat takes up an amendment referred to it: a
+    new amendment of this conference, numbered here, that carries the original over
+    (`carried_from`: who submitted it, its co-signers, its ballots and the referral
+    decision stay on the original, as its history). It is then balloted and decided
+    here; the original stays "referred" in the record of the first conference.
+
+    Its target: the block with the same key in the version this conference amends (a
+    block keeps its key from version to version of a statement). When that block's
+    text is still the one the amendment was written against, it is admitted; when the
+    block has changed since, it needs a rebase, and its redline stays against the text
+    it was written against until its proposer or the secretariat rebases it. When the
+    block is gone, or this conference amends another statement, the secretariat names
+    the block it applies to (`block_key`), and the same rule applies. An insertion
+    still fits after a changed block, as it does when an amendment is adopted."""
+    _require_chair(by)
+    conference = by.conference
+    original = (
+        Amendment.objects.select_for_update()
+        .select_related("version", "proposer", "submitted_by")
+        .get(pk=amendment.pk)
+    )
+    if (
+        original.status != Amendment.Status.REFERRED
+        or original.referred_conference_id != conference.pk
+    ):
+        raise ConferenceError(_("This amendment is not referred to this conference."))
+    taken = Amendment.objects.filter(conference=conference, carried_from=original).first()
+    if taken is not None:
+        raise ConferenceError(
+            _("This amendment is taken up already, as amendment %(number)d.")
+            % {"number": taken.number}
+        )
+    version = draft_version(conference=conference)
+    if version is None:
+        raise ConferenceError(_("This conference has no draft to amend yet."))
+    key = block_key or original.block_key
+    same_text = version.statement_id == original.version.statement_id
+    if not block_key and not same_text:
+        raise ConferenceError(
+            _("The amendment was made to another text: choose the block it applies to.")
+        )
+    block = version.blocks.filter(key=key).exclude(kind=Block.Kind.LIST).first()
+    if block is None:
+        raise ConferenceError(
+            _("Its block is not in this conference's draft: choose the block it applies to.")
+        )
+    written_against = original.base_text or _block(original.version, original.block_key).text
+    current = block_text_now(conference=conference, version=version, block_key=key)
+    if current is None:
+        status = Amendment.Status.OBSOLETE
+    elif original.action == Amendment.Action.INSERT or current == written_against:
+        status = Amendment.Status.ADMITTED
+    else:
+        status = Amendment.Status.NEEDS_REBASE
+    participant = (
+        conference.participants.filter(name__iexact=original.proposer.name).first()
+        or original.proposer
+    )
+    last = (
+        Amendment.objects.select_for_update()
+        .filter(conference=conference)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    try:
+        with transaction.atomic():
+            carried = Amendment.objects.create(
+                conference=conference,
+                number=(last or 0) + 1,
+                version=version,
+                block_key=key,
+                action=original.action,
+                text=original.text,
+                justification=original.justification,
+                proposer=participant,
+                submitted_by=original.submitted_by,
+                status=status,
+                carried_from=original,
+                base_text="" if written_against == block.text else written_against,
+            )
+    except IntegrityError as exc:
+        raise ConferenceError(_("This amendment is taken up already.")) from exc
+    audit_record(
+        action="amendment.take_up",
+        target=carried,
+        actor=by.user,
+        data={
+            "number": carried.number,
+            "from_conference": original.conference_id,
+            "from_number": original.number,
+            "version": version.number,
+            "block": key,
+            "status": status,
+        },
+    )
+    return carried
 
 
 # --- ballots ----------------------------------------------------------------------------------
@@ -361,6 +598,8 @@ def ballot_create(
     quorum_of: str = "",
 ) -> Ballot:
     _require_chair(by)
+    if amendment is not None and amendment.conference_id != conference.pk:
+        raise ConferenceError(_("This amendment belongs to another conference."))
     numerator, denominator = fraction
     if not 0 < numerator <= denominator:
         raise ConferenceError(_("The required fraction must lie between 0 and 1."))
@@ -403,11 +642,66 @@ def ballot_open(*, ballot: Ballot, by: Delegate, present: int | None = None) -> 
     ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
     if ballot.state != Ballot.State.DRAFT or ballot.mode != Ballot.Mode.ELECTRONIC:
         raise ConferenceError(_("Only an electronic ballot that is not open yet can be opened."))
+    if present is not None:
+        _check_present(ballot, present)
     ballot.state = Ballot.State.OPEN
     ballot.opened_at = timezone.now()
-    ballot.present = present
+    ballot.present = present if present is not None else ballot.present
     ballot.save(update_fields=["state", "opened_at", "present"])
-    audit_record(action="ballot.open", target=ballot, actor=by.user, data={"present": present})
+    audit_record(
+        action="ballot.open", target=ballot, actor=by.user, data={"present": ballot.present}
+    )
+    return ballot
+
+
+def _check_present(ballot: Ballot, present: int) -> None:
+    """Those present (in votes, as the counts are: a delegation with 3 votes counts 3)
+    are at least the votes cast so far and, electronically, where every vote is a
+    delegate's, at most those entitled."""
+    cast = ballot.yes + ballot.no + ballot.abstain
+    if present < 0:
+        raise ConferenceError(_("The number present cannot be negative."))
+    if ballot.mode == Ballot.Mode.ELECTRONIC:
+        entitled = entitled_weight(ballot.conference)
+        if present > entitled:
+            raise ConferenceError(
+                _("The number present cannot exceed those entitled to vote (%(entitled)d).")
+                % {"entitled": entitled}
+            )
+    if present < cast:
+        raise ConferenceError(
+            _("More votes were cast (%(cast)d) than that number present.") % {"cast": cast}
+        )
+
+
+@transaction.atomic
+def ballot_set_present(*, ballot: Ballot, by: Delegate, present: int) -> Ballot:
+    """The number present at an electronic ballot, counted in the hall or by roll call,
+    before or after the close: a base of "present" and a quorum use it. A ballot closed
+    without it, whose majority needs it, has its verdict now (and its amendment its
+    outcome). Once a verdict that depends on it is stated, it no longer changes."""
+    _require_chair(by)
+    ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
+    if ballot.conference_id != by.conference_id:
+        raise ConferenceError(_("This ballot belongs to another conference."))
+    if ballot.mode != Ballot.Mode.ELECTRONIC:
+        raise ConferenceError(_("For a ballot in the hall, enter those present with the counts."))
+    closed = ballot.state == Ballot.State.CLOSED
+    if closed and ballot.adopted is not None and ballot.needs_present:
+        raise ConferenceError(
+            _("The verdict is stated: the number present can no longer change it.")
+        )
+    _check_present(ballot, present)
+    ballot.present = present
+    data: dict = {"present": present}
+    if closed and ballot.adopted is None:
+        ballot.adopted = ballot_verdict(ballot).adopted
+        data["adopted"] = ballot.adopted
+    ballot.save(update_fields=["present", "adopted"])
+    outcome = _decide_by_ballot(ballot, by) if "adopted" in data else None
+    if outcome is not None:
+        data["amendment"] = outcome
+    audit_record(action="ballot.present", target=ballot, actor=by.user, data=data)
     return ballot
 
 
@@ -465,9 +759,13 @@ def vote_cast(*, ballot: Ballot, delegate: Delegate, yes: int, no: int, abstain:
 @transaction.atomic
 def ballot_close(*, ballot: Ballot, by: Delegate) -> Ballot:
     """Close an electronic ballot: the totals are counted again from the votes, the
-    verdict stated. In a secret ballot each vote's choice and time are erased, and the
-    close's audit entry names the delegates who took part (by id, not in the order they
-    voted): the only record of their participation, with no choice and no time of its own."""
+    verdict stated, and the amendment voted on adopted or rejected accordingly. When the
+    majority counts those present and their number is not entered yet, the verdict waits
+    for it (ballot_set_present).
+
+    In a secret ballot each vote's choice and time are erased, and the close's audit
+    entry names the delegates who took part (by id, not in the order they voted): the
+    only record of their participation, with no choice and no time of its own."""
     _require_chair(by)
     ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
     if ballot.state != Ballot.State.OPEN:
@@ -489,22 +787,72 @@ def ballot_close(*, ballot: Ballot, by: Delegate) -> Ballot:
         totals["abstain"],
         voters,
     )
+    cast = sum(totals.values())
+    if ballot.present is not None and ballot.present < cast:
+        raise ConferenceError(
+            _(
+                "More votes were cast (%(cast)d) than the number present (%(present)d):"
+                " correct the number present."
+            )
+            % {"cast": cast, "present": ballot.present}
+        )
     ballot.state = Ballot.State.CLOSED
     ballot.closed_at = timezone.now()
-    ballot.adopted = ballot_verdict(ballot).adopted
+    verdict = ballot_verdict(ballot)
+    ballot.adopted = verdict.adopted if verdict is not None else None
     ballot.save()
-    data = {**totals, "voters": voters, "adopted": ballot.adopted}
+    data = {**totals, "voters": voters, "adopted": ballot.adopted, "present": ballot.present}
+    outcome = _decide_by_ballot(ballot, by)
+    if outcome is not None:
+        data["amendment"] = outcome
     if ballot.secret:
         # No link between voter and choice survives: only that each delegate voted. The
         # rows are written again in the order of the delegates, since their ids, given
         # as the votes came in, told the order of voting.
-        votes.delete()
-        Vote.objects.bulk_create(
-            [Vote(ballot=ballot, delegate_id=delegate_id) for delegate_id in participants]
-        )
+        with erasing():
+            votes.delete()
+            Vote.objects.bulk_create(
+                [Vote(ballot=ballot, delegate_id=delegate_id) for delegate_id in participants]
+            )
         data["delegates"] = participants
     audit_record(action="ballot.close", target=ballot, actor=by.user, data=data)
     return ballot
+
+
+@contextmanager
+def erasing():
+    """Deletes in this block leave nothing of the deleted rows on disk, on SQLite.
+
+    SQLite frees a deleted row's bytes without overwriting them, unless secure_delete is
+    on (Debian builds it on by default, others do not), so it is set on this connection
+    for the block. And the old pages stay in the write-ahead log until a checkpoint
+    copies the new ones over them: once the transaction commits, a TRUNCATE checkpoint
+    does that and empties the -wal file. PostgreSQL keeps dead rows until VACUUM; this
+    does nothing there."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA secure_delete")
+        previous = cursor.fetchone()[0]
+        cursor.execute("PRAGMA secure_delete=ON")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA secure_delete={int(previous)}")
+    if not connection.is_in_memory_db():
+        transaction.on_commit(_checkpoint)
+
+
+def _checkpoint() -> None:
+    checkpoint = getattr(connection, "checkpoint_wal", None)
+    busy = checkpoint() if checkpoint else True
+    if busy:
+        logger.warning(
+            "the write-ahead log could not be emptied after a secret ballot closed:"
+            " a reader held it; the next checkpoint will"
+        )
 
 
 @transaction.atomic
@@ -520,7 +868,8 @@ def ballot_record(
     adopted: bool | None = None,
 ) -> Ballot:
     """The result of a vote in the hall: the counts, or only the verdict as announced
-    when hands were not counted (then `adopted` says which way it went)."""
+    when hands were not counted (then `adopted` says which way it went). The amendment
+    voted on is adopted or rejected accordingly."""
     _require_chair(by)
     ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
     if ballot.mode != Ballot.Mode.RECORDED or ballot.state == Ballot.State.CLOSED:
@@ -529,24 +878,36 @@ def ballot_record(
     if not counted and (adopted is None or not verdict_text.strip()):
         raise ConferenceError(_("Enter the counts, or the verdict as announced."))
     if counted:
+        if present is None and ballot.needs_present:
+            raise ConferenceError(_("This majority counts those present: enter their number."))
         ballot.yes, ballot.no, ballot.abstain = yes, no, abstain or 0
+        if present is not None:
+            _check_present(ballot, present)
         ballot.present = present
     ballot.verdict_text = verdict_text.strip()
     ballot.state = Ballot.State.CLOSED
     ballot.closed_at = timezone.now()
     ballot.adopted = ballot_verdict(ballot).adopted if counted else adopted
     ballot.save()
-    audit_record(
-        action="ballot.record",
-        target=ballot,
-        actor=by.user,
-        data={"yes": yes, "no": no, "abstain": abstain, "verdict": ballot.verdict_text},
-    )
+    data = {
+        "yes": yes,
+        "no": no,
+        "abstain": abstain,
+        "present": ballot.present,
+        "verdict": ballot.verdict_text,
+    }
+    outcome = _decide_by_ballot(ballot, by)
+    if outcome is not None:
+        data["amendment"] = outcome
+    audit_record(action="ballot.record", target=ballot, actor=by.user, data=data)
     return ballot
 
 
-def ballot_verdict(ballot: Ballot):
-    """The verdict with its arithmetic, from the ballot's current totals."""
+def ballot_verdict(ballot: Ballot) -> Verdict | None:
+    """The verdict with its arithmetic, from the ballot's current totals; None while it
+    cannot be stated: the majority counts those present, and their number is unknown."""
+    if ballot.needs_present and ballot.present is None:
+        return None
     entitled = entitled_weight(ballot.conference)
     count = Count(
         yes=ballot.yes,
@@ -599,9 +960,9 @@ def _apply(nodes: list[parsing.Block], amendments: dict[str, list[Amendment]]) -
     for node in nodes:
         changes = amendments.get(node.key or "", [])
         deleted = any(a.action == Amendment.Action.DELETE for a in changes)
-        for change in changes:
-            if change.action == Amendment.Action.REPLACE:
-                node.text = change.adopted_text or change.text
+        replacing = [a for a in changes if a.action == Amendment.Action.REPLACE]
+        for change in replacements_in_order(node.text, replacing):
+            node.text = change.adopted_text or change.text
         node.children = _apply(node.children, amendments)
         if not deleted:
             result.append(node)

@@ -11,6 +11,11 @@ urlpatterns = [
     path("c/<slug:slug>/amendments/", views.amendments, name="amendments"),
     path("c/<slug:slug>/amendments/new/", views.amendment_new, name="amendment_new"),
     path("c/<slug:slug>/amendments/<int:number>/", views.amendment, name="amendment"),
+    path(
+        "c/<slug:slug>/amendments/<int:number>/rebase/",
+        views.amendment_rebase,
+        name="amendment_rebase",
+    ),
     path("c/<slug:slug>/ballots/<int:pk>/", views.ballot, name="ballot"),
     path("c/<slug:slug>/ballots/<int:pk>/results/", views.ballot_results, name="ballot_results"),
     path("c/<slug:slug>/manage/", views.manage, name="manage"),

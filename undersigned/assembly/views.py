@@ -20,6 +20,8 @@ from undersigned.assembly.forms import (
     BallotForm,
     DecisionForm,
     DelegateLoginForm,
+    PresentForm,
+    RebaseForm,
     RecordForm,
     SubAmendmentForm,
     _fraction,
@@ -126,13 +128,35 @@ def login_link(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "assembly/login.html", {"delegate": delegate})
 
 
+@require_http_methods(["GET", "POST"])
 def amendments(request: HttpRequest, slug: str) -> HttpResponse:
+    """The draft with the amendments under its blocks, and the amendments referred to
+    this conference by earlier ones, which the secretariat takes up here (POST)."""
     conference = selectors.conference_get(slug=slug)
     context = _context(request, conference)
-    if context["delegate"] is None:
+    delegate: Delegate | None = context["delegate"]
+    if delegate is None:
         return _forbidden(request)
+    if request.method == "POST":
+        referred = selectors.referred_get(conference=conference, pk=request.POST.get("referred"))
+        try:
+            carried = services.amendment_take_up(
+                amendment=referred, by=delegate, block_key=request.POST.get("block", "")
+            )
+        except ConferenceError as exc:
+            messages.error(request, str(exc))
+            return redirect("assembly:amendments", slug=slug)
+        messages.success(
+            request, _("Taken up as amendment %(number)d.") % {"number": carried.number}
+        )
+        return redirect("assembly:amendment", slug=slug, number=carried.number)
+    version = selectors.draft_version(conference=conference)
     context["rows"] = selectors.draft_with_amendments(conference=conference)
-    context["version"] = selectors.draft_version(conference=conference)
+    context["version"] = version
+    context["referrals"] = selectors.referred_pending(conference=conference)
+    context["blocks"] = (
+        [b for b in version.blocks.order_by("position") if b.text] if version is not None else []
+    )
     return render(request, "assembly/amendments.html", context)
 
 
@@ -216,14 +240,61 @@ def amendment(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     block = item.version.blocks.filter(key=item.block_key).first()
     context.update(
         amendment=item,
-        block=block,
+        target=block,  # not "block": templates give that name to the {% block %} itself
         redline=mark_safe(selectors.amendment_redline(item, block)),  # noqa: S308 - escaped
         form=form,
         sub_form=sub_form,
         sub_amendments=item.sub_amendments.order_by("number"),
         ballots=item.ballots.all(),
+        history=selectors.amendment_history(amendment=item) if item.carried_from_id else [],
+        carried_over=item.carried_over.select_related("conference").order_by("pk"),
+        may_rebase=item.status == Amendment.Status.NEEDS_REBASE
+        and selectors.can_rework(amendment=item, delegate=delegate),
     )
     return render(request, "assembly/amendment.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def amendment_rebase(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """The proposer or the secretariat rewrites an amendment that needs a rebase against
+    the block's current text, seeing that text and the amendment's redline against it."""
+    conference = selectors.conference_get(slug=slug)
+    context = _context(request, conference)
+    delegate: Delegate | None = context["delegate"]
+    item = selectors.amendment_get(conference=conference, number=number)
+    if not selectors.can_rework(amendment=item, delegate=delegate):
+        return _forbidden(request)
+    form = RebaseForm(
+        request.POST or None, initial={"text": item.text, "justification": item.justification}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.amendment_rebase(amendment=item, by=delegate, **form.cleaned_data)
+        except ConferenceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The amendment is rebased on the current text."))
+            return redirect("assembly:amendment", slug=slug, number=number)
+    current = selectors.block_text_now(
+        conference=conference, version=item.version, block_key=item.block_key, exclude=item.pk
+    )
+    block = item.version.blocks.filter(key=item.block_key).first()
+    redline = ""
+    if current is not None:
+        # Escaped texts with <ins> and <del> only: see diff.render_html.
+        redline = mark_safe(selectors.amendment_redline(item, block, against=current))  # noqa: S308
+    context.update(
+        amendment=item,
+        target=block,
+        current=current,
+        redline=redline,
+        adopted=selectors.adopted_on_block(amendment=item),
+        form=form,
+        needs_rebase=item.status == Amendment.Status.NEEDS_REBASE,
+    )
+    return render(
+        request, "assembly/amendment_rebase.html", context, status=400 if form.errors else 200
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -318,6 +389,7 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
         form=form,
         ballots=selectors.ballots_list(conference=conference),
         record_form=RecordForm(),
+        present_form=PresentForm(),
         version=version,
         latest=latest,
     )
@@ -390,6 +462,13 @@ def _manage_action(request: HttpRequest, conference, delegate, form: BallotForm)
         services.ballot_close(ballot=ballot, by=delegate)
     elif action == "publish" and ballot:
         services.ballot_publish_results(ballot=ballot, by=delegate)
+    elif action == "present" and ballot:
+        present = PresentForm(request.POST)
+        if not present.is_valid():
+            raise ConferenceError(_("Enter the number present."))
+        services.ballot_set_present(
+            ballot=ballot, by=delegate, present=present.cleaned_data["present"]
+        )
     elif action == "record" and ballot:
         record = RecordForm(request.POST)
         if not record.is_valid():

@@ -44,6 +44,28 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._lock_held = False
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
+    def checkpoint_wal(self, *, wait_ms: int = 2000) -> bool:
+        """Copy the write-ahead log into the database and empty the -wal file (a
+        TRUNCATE checkpoint), under the write lock. Outside a transaction only.
+
+        It waits for readers of older pages to finish, holding writers off meanwhile, so
+        it waits `wait_ms` at most rather than the connection's busy timeout. Returns
+        True when a reader kept SQLite from finishing it (the log then stays as it is,
+        until a later checkpoint)."""
+        self.ensure_connection()
+        self._acquire_write_lock()
+        try:
+            sqlite = self.connection
+            busy_timeout = sqlite.execute("PRAGMA busy_timeout").fetchone()[0]
+            sqlite.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+            try:
+                row = sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                sqlite.execute(f"PRAGMA busy_timeout={int(busy_timeout)}")
+        finally:
+            self._release_write_lock()
+        return bool(row[0])
+
     def _start_transaction_under_autocommit(self):
         self._acquire_write_lock()
         try:
