@@ -69,7 +69,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "undersigned.core.middleware.PublicBodyLimitMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "undersigned.core.middleware.LazyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "undersigned.core.middleware.ClientIPMiddleware",
     "undersigned.core.middleware.DatabaseBusyMiddleware",

@@ -2,9 +2,12 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.messages.storage import default_storage
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject, empty
 
 from undersigned.core.net import client_ip
 
@@ -28,6 +31,25 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", self.header)
         return response
+
+
+class LazyMessageMiddleware(MessageMiddleware):
+    """Django's messages, with the storage made only when a view or template uses it.
+
+    Django's middleware builds the cookie and session storages for every request and
+    updates them on every response. Only organizer pages show messages; the public pages
+    and the sign POST, thousands a second when a statement goes viral, never do. A
+    storage that was never touched has nothing to save: Django's own `update` does nothing
+    for it either (no message read, none added)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        request._messages = SimpleLazyObject(lambda: default_storage(request))
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        storage = getattr(request, "_messages", None)
+        if isinstance(storage, SimpleLazyObject) and storage._wrapped is empty:
+            return response
+        return super().process_response(request, response)
 
 
 class ClientIPMiddleware:

@@ -20,7 +20,6 @@ Protocol: one JSON object per line each way. A request is a `SignRequest`; the a
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import os
@@ -240,7 +239,8 @@ class WriterClient:
         safe: it finds the signature instead of making a second)."""
         try:
             sock = self._connection()
-            sock.sendall(json.dumps(dataclasses.asdict(request)).encode() + b"\n")
+            # vars(): its fields are plain values, which dataclasses.asdict would deep-copy.
+            sock.sendall(json.dumps(vars(request)).encode() + b"\n")
             answer = json.loads(self._read_line(sock))
         except (OSError, ValueError) as exc:
             self._close()
