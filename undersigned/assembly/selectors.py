@@ -298,6 +298,27 @@ def ballot_get(*, conference: Conference, pk: int) -> Ballot:
     return ballot
 
 
+def ballot_for_voting(
+    *, slug: str, pk: int, user: AbstractBaseUser | AnonymousUser
+) -> tuple[Ballot, Delegate | None]:
+    """A ballot of the conference `slug`, and the user's delegate in that conference, or
+    None: what a vote needs, in two single-row lookups. When 2,000 delegates vote within
+    seconds, the conference page's three lookups (conference, delegate with their
+    organization and account, ballot) were a third of a vote's cost."""
+    try:
+        ballot = Ballot.objects.get(conference__slug=slug, pk=pk)
+    except Ballot.DoesNotExist as exc:
+        raise Http404 from exc
+    if not user.is_authenticated:
+        return ballot, None
+    try:
+        delegate = Delegate.objects.get(conference_id=ballot.conference_id, user_id=user.pk)
+    except Delegate.DoesNotExist:
+        return ballot, None
+    delegate.user = user  # the same account: not read again
+    return ballot, delegate
+
+
 def vote_of(*, ballot: Ballot, delegate: Delegate | None) -> Vote | None:
     if delegate is None:
         return None

@@ -299,11 +299,8 @@ def amendment_rebase(request: HttpRequest, slug: str, number: int) -> HttpRespon
 
 @require_http_methods(["GET", "POST"])
 def ballot(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    conference = selectors.conference_get(slug=slug)
-    context = _context(request, conference)
-    delegate: Delegate | None = context["delegate"]
-    item = selectors.ballot_get(conference=conference, pk=pk)
     if request.method == "POST":
+        item, delegate = selectors.ballot_for_voting(slug=slug, pk=pk, user=request.user)
         if delegate is None:
             return _forbidden(request)
         try:
@@ -314,6 +311,10 @@ def ballot(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         # The ballot page says that the vote is counted: it finds the vote. (A message
         # would cost a signed cookie, more than the vote itself.)
         return redirect("assembly:ballot", slug=slug, pk=pk)
+    conference = selectors.conference_get(slug=slug)
+    context = _context(request, conference)
+    delegate: Delegate | None = context["delegate"]
+    item = selectors.ballot_get(conference=conference, pk=pk)
     context.update(_ballot_context(item, delegate))
     context["vote"] = selectors.vote_of(ballot=item, delegate=delegate)
     return render(request, "assembly/ballot.html", context)

@@ -380,6 +380,20 @@ _writer_lock = threading.Lock()
 _client = None
 
 
+def writer_client():
+    """The connection to the machine's writer process (writer_process.WriterClient) when
+    the server runs one (`undersigned serve` does) and group commit is on, else None.
+    Signatures and conference votes both go through it."""
+    global _client
+    if not (settings.SIGNATURE_WRITER_SOCKET and settings.SIGNATURE_GROUP_COMMIT):
+        return None
+    if _client is None or _client.path != settings.SIGNATURE_WRITER_SOCKET:
+        from undersigned.signatures.writer_process import WriterClient
+
+        _client = WriterClient(settings.SIGNATURE_WRITER_SOCKET, timeout=30)
+    return _client
+
+
 def submit(request: SignRequest) -> Written | Refused:
     """Write one submission: through the machine's writer process when the server runs one
     (`undersigned serve` does), else through this process's writer thread, or inline when
@@ -387,13 +401,10 @@ def submit(request: SignRequest) -> Written | Refused:
     if not settings.SIGNATURE_GROUP_COMMIT:
         with transaction.atomic():
             return write_batch([request])[0]
-    global _client, _writer
-    if settings.SIGNATURE_WRITER_SOCKET:
-        if _client is None:
-            from undersigned.signatures.writer_process import WriterClient
-
-            _client = WriterClient(settings.SIGNATURE_WRITER_SOCKET, timeout=30)
-        return _client.submit(request)
+    global _writer
+    client = writer_client()
+    if client is not None:
+        return client.submit(request)
     if _writer is None:
         with _writer_lock:
             if _writer is None:

@@ -13,9 +13,16 @@ The loop is single-threaded: it reads every submission that has arrived, writes 
 one transaction (`writer.write_batch`), answers each one after the commit, and reads
 again. What arrives during a commit waits in the socket buffers and makes the next batch.
 
+Conference votes come the same way (assembly.services.votes_write): when 2,000 delegates
+vote at once, each vote was a transaction of its own, whose commit waited for the lock
+behind the others and, inside it, for the GIL behind 32 request threads at every
+statement; here the votes that arrive together share one commit.
+
 Protocol: one JSON object per line each way. A request is a `SignRequest`; the answer is
 {"id": …, "created": …, "mailed": …}, {"refused": "closed"|"rate_limited"}, or
-{"error": "…"} when the batch did not commit (nothing of it was written).
+{"error": "…"} when the batch did not commit (nothing of it was written). A vote is
+{"vote": VoteRequest}; its answer is {"vote": id}, {"refused": "closed"|"voted"} or
+{"error": "…"}.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from pathlib import Path
 
 from django.db import connection
 
+from undersigned.assembly.services import VoteRequest, votes_write
 from undersigned.signatures.writer import (
     Refused,
     SignRequest,
@@ -108,7 +116,7 @@ class _Server:
             self.buffers[sock] = bytearray()
             self.selector.register(sock, selectors.EVENT_READ)
 
-    def _receive(self, sock: socket.socket, pending: list) -> None:
+    def _receive(self, sock: socket.socket, pending: list, votes: list) -> None:
         try:
             data = sock.recv(65536)
         except BlockingIOError:
@@ -124,7 +132,11 @@ class _Server:
             line = bytes(buffer[:end])
             del buffer[: end + 1]
             try:
-                pending.append((sock, SignRequest(**json.loads(line))))
+                message = json.loads(line)
+                if "vote" in message:
+                    votes.append((sock, VoteRequest(**message["vote"])))
+                else:
+                    pending.append((sock, SignRequest(**message)))
             except (ValueError, TypeError):
                 logger.error("unreadable submission from a server process; connection closed")
                 self._drop(sock)
@@ -154,6 +166,20 @@ class _Server:
         for (sock, _request), outcome in zip(pending, outcomes, strict=True):
             self._reply(sock, _answer(outcome))
 
+    def _commit_votes(self, votes: list) -> None:
+        try:
+            outcomes = votes_write([request for _sock, request in votes])
+        except Exception as exc:  # nothing of this batch committed
+            logger.warning("vote batch of %d failed: %r", len(votes), exc)
+            for sock, _request in votes:
+                self._reply(sock, {"error": exc.__class__.__name__})
+            connection.close()
+            return
+        for (sock, _request), outcome in zip(votes, outcomes, strict=True):
+            self._reply(
+                sock, {"refused": outcome} if isinstance(outcome, str) else {"vote": outcome}
+            )
+
     def run(self, stop: threading.Event, grace_seconds: float) -> None:
         """Serve until `stop` is set, then until the server processes have closed their
         connections (they finish the requests they hold) or `grace_seconds` have passed."""
@@ -164,13 +190,16 @@ class _Server:
                 if not self.buffers or time.monotonic() > deadline:
                     return
             pending: list = []
+            votes: list = []
             for key, _events in self.selector.select(timeout=0.5):
                 if key.fileobj is self.listener:
                     self._accept()
                 else:
-                    self._receive(key.fileobj, pending)
+                    self._receive(key.fileobj, pending, votes)
             for start in range(0, len(pending), self.max_batch):
                 self._commit(pending[start : start + self.max_batch])
+            for start in range(0, len(votes), self.max_batch):
+                self._commit_votes(votes[start : start + self.max_batch])
 
 
 def serve_forever(
@@ -232,21 +261,32 @@ class WriterClient:
         line, _newline, self._local.buffer = buffer.partition(b"\n")
         return line
 
+    def _exchange(self, message: dict) -> dict:
+        """Send one request and wait for its answer: after its batch has committed."""
+        try:
+            sock = self._connection()
+            sock.sendall(json.dumps(message).encode() + b"\n")
+            answer = json.loads(self._read_line(sock))
+        except (OSError, ValueError) as exc:
+            self._close()
+            raise WriterUnavailable(f"the writer did not answer: {exc!r}") from exc
+        if "error" in answer:
+            raise WriterUnavailable(f"the batch did not commit: {answer['error']}")
+        return answer
+
+    def vote(self, request: VoteRequest) -> int | str:
+        """Write one vote (see assembly.services.votes_write): its id once committed, or
+        why it was not written. Raises WriterUnavailable like `submit`."""
+        answer = self._exchange({"vote": vars(request)})
+        return answer["refused"] if "refused" in answer else answer["vote"]
+
     def submit(self, request: SignRequest) -> Written | Refused:
         """Send one submission and wait until its batch has committed. Any failure before
         the answer raises WriterUnavailable: the submission may or may not have been
         written, so nothing may be acknowledged (signing again with the same email is
         safe: it finds the signature instead of making a second)."""
-        try:
-            sock = self._connection()
-            # vars(): its fields are plain values, which dataclasses.asdict would deep-copy.
-            sock.sendall(json.dumps(vars(request)).encode() + b"\n")
-            answer = json.loads(self._read_line(sock))
-        except (OSError, ValueError) as exc:
-            self._close()
-            raise WriterUnavailable(f"the signature writer did not answer: {exc!r}") from exc
-        if "error" in answer:
-            raise WriterUnavailable(f"the signature batch did not commit: {answer['error']}")
+        # vars(): its fields are plain values, which dataclasses.asdict would deep-copy.
+        answer = self._exchange(vars(request))
         if "refused" in answer:
             return Refused(answer["refused"])
         return Written(
