@@ -256,6 +256,10 @@ def _iso_utc(text: str | None) -> str:
     timestamps into datetimes only to print them again was a third of an export."""
     if not text:
         return ""
+    # What Django writes on SQLite ("2026-11-30 12:34:56.123456", or without a fraction
+    # when it is zero) maps to isoformat() by moving two characters: no regex for it.
+    if text[10:11] == " " and (len(text) == 19 or (len(text) == 26 and text[19] == ".")):
+        return f"{text[:10]}T{text[11:]}+00:00"
     match = _UTC_TEXT.fullmatch(text)
     if match is None:  # any other form: the general way
         return datetime.fromisoformat(text).astimezone(UTC).isoformat()
