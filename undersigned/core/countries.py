@@ -31,10 +31,17 @@ def _cldr_names(language: str) -> dict[str, str]:
 
 def country_name(code: str, language: str | None = None) -> str:
     """The name of the country `code` in `language` (by default, the active language)."""
-    language = _language(language)
+    return _country_name(code, _language(language))
+
+
+@lru_cache(maxsize=8192)
+def _country_name(code: str, language: str) -> str:
+    # Cached: a statement page names every country it counts (a gettext lookup each),
+    # on every view.
     if language in CLDR_LANGUAGES:
         return _cldr_names(language).get(code) or code
-    return str(countries.name(code) or code)
+    with translation.override(language):
+        return str(countries.name(code) or code)
 
 
 def country_choices(language: str | None = None) -> list[tuple[str, str]]:
