@@ -36,6 +36,7 @@ def assembly(transactional_db):
             starts_on=date(2026, 12, 1),
             ends_on=date(2026, 12, 2),
             place="Diyarbakır",
+            languages=["en", "tr", "ar"],
             statement=statement,
         )
         orgs = [
@@ -183,6 +184,14 @@ def test_a_whole_conference(browser, live_server, assembly, settings, deliver_ma
 
     statement = Statement.objects.get()
     assert statement.is_signable
+    # Adoption started the translation workflow: the secretariat follows it from here.
+    chair.goto(f"{live_server.url}/en/c/water-2026/")
+    translations = chair.locator(".conference-translations")
+    expect(translations).to_contain_text("Türkçe (0/6 approved)")
+    expect(translations.locator("span[lang=ar]")).to_have_attribute("dir", "rtl")
+    expect(translations.get_by_role("link", name="Follow the translations")).to_have_attribute(
+        "href", f"/en/s/{statement.slug}/translations/"
+    )
     public = browser.new_page()
     public.goto(f"{live_server.url}{statement.get_absolute_url()}")
     expect(public.get_by_text("Section 2: open data now.")).to_be_visible()

@@ -39,7 +39,12 @@ from undersigned.core.text import clean_email, clean_line
 from undersigned.signatures.writer import writer_client
 from undersigned.statements import parsing
 from undersigned.statements.models import Block, Statement, StatementVersion
-from undersigned.statements.services import statement_publish, version_create
+from undersigned.statements.services import (
+    language_code,
+    statement_publish,
+    translations_request,
+    version_create,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -1128,8 +1133,9 @@ def conference_consolidate(*, conference: Conference, by: Delegate) -> Statement
 
 @transaction.atomic
 def conference_adopt(*, conference: Conference, ballot: Ballot, by: Delegate) -> Statement:
-    """After the final vote on the whole text: publish it, which opens it for signatures
-    (and for translation)."""
+    """After the final vote on the whole text: publish it, which opens it for signatures,
+    and request its translation into the conference's languages (with machine drafts
+    queued when a provider is configured), in this one transaction."""
     _require_chair(by)
     if ballot.conference_id != conference.pk or ballot.version_id is None:
         raise ConferenceError(_("This is not a vote on the whole text."))
@@ -1140,6 +1146,10 @@ def conference_adopt(*, conference: Conference, ballot: Ballot, by: Delegate) ->
     if latest is None or latest.pk != ballot.version_id:
         raise ConferenceError(_("The vote was on another version than the latest one."))
     statement = statement_publish(statement=conference.statement, actor=by.user)
+    # A code that is not one (the list was set without the admin's check) is left out:
+    # it must not stop the publication of an adopted text.
+    languages = [str(code) for code in conference.languages or [] if language_code(str(code))]
+    translations_request(statement=statement, languages=languages, actor=by.user)
     audit_record(
         action="conference.adopt",
         target=conference,

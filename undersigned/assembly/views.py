@@ -30,7 +30,11 @@ from undersigned.assembly.models import Amendment, Ballot, Conference, Delegate
 from undersigned.assembly.services import ConferenceError
 from undersigned.core.audit import audit_record
 from undersigned.statements import diff
-from undersigned.statements.selectors import series_timeline, versions_compare
+from undersigned.statements.selectors import (
+    series_timeline,
+    translations_requested,
+    versions_compare,
+)
 
 
 def _forbidden(request: HttpRequest) -> HttpResponse:
@@ -84,8 +88,20 @@ def conference(request: HttpRequest, slug: str) -> HttpResponse:
         referred=conference.referred_amendments.select_related("conference", "proposer"),
         series=conference.series,
         timeline=series_timeline(series=conference.series, current=conference),
+        translations=_translations(request, conference, delegate),
     )
     return render(request, "assembly/conference.html", context)
+
+
+def _translations(request: HttpRequest, conference: Conference, delegate: Delegate | None):
+    """The adopted declaration's requested translations and their progress, for the
+    secretariat (and organizers); None for everyone else, and before adoption."""
+    statement = conference.statement
+    if statement is None or not statement.is_public:
+        return None
+    if not (delegate is not None and delegate.chairs) and not request.user.is_staff:
+        return None
+    return translations_requested(statement=statement)
 
 
 def document(request: HttpRequest, slug: str, pk: int) -> FileResponse:

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -199,3 +200,32 @@ class BlockTranslation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.block.key} [{self.language}] {self.state}"
+
+
+class TranslationRequest(models.Model):
+    """A language the statement is wanted in: requested by an organizer on the
+    translations page, or by a conference when it adopts the text (its languages). The
+    translations page lists these first, each with its progress. One row per language:
+    asking again changes nothing."""
+
+    statement = models.ForeignKey(
+        Statement, on_delete=models.CASCADE, related_name="translation_requests"
+    )
+    language = models.CharField(_("language"), max_length=12)
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("requested translation")
+        verbose_name_plural = _("requested translations")
+        ordering = ["statement", "requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["statement", "language"], name="translation_request_one_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement.slug} [{self.language}]"

@@ -9,7 +9,13 @@ from django.http import Http404
 from django.utils.safestring import mark_safe
 
 from undersigned.core.templatetags.undersigned import text_direction
-from undersigned.statements.models import Block, BlockTranslation, Statement, StatementVersion
+from undersigned.statements.models import (
+    Block,
+    BlockTranslation,
+    Statement,
+    StatementVersion,
+    TranslationRequest,
+)
 
 
 def _visible_to(statement: Statement, user: AbstractBaseUser | AnonymousUser) -> bool:
@@ -409,6 +415,82 @@ def translation_workspace(*, version: StatementVersion, language: str) -> list[T
                 row.source_diff_html = diff.render_html(diff.diff_block(block.key, old, block.text))
         rows.append(row)
     return rows
+
+
+# --- requested translations and their progress ---------------------------------------------
+
+
+def translation_progress_version(*, statement: Statement) -> StatementVersion | None:
+    """The version whose translation progress is followed: the one readers see (the
+    latest published), else, before publication, the latest."""
+    versions = statement.versions.order_by("-number")
+    return versions.filter(published_at__isnull=False).first() or versions.first()
+
+
+@dataclass
+class LanguageProgress:
+    """How far one language has got on one version: its blocks with text, counted by the
+    state of their translation."""
+
+    language: str
+    total: int
+    approved: int = 0
+    needs_review: int = 0
+    draft: int = 0
+    outdated: int = 0
+    requested: TranslationRequest | None = None
+
+    @property
+    def missing(self) -> int:
+        """Blocks with no translation at all."""
+        return self.total - self.approved - self.needs_review - self.draft - self.outdated
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.approved == self.total
+
+    @property
+    def direction(self) -> str:
+        return text_direction(self.language)
+
+
+def translation_progress(
+    *, version: StatementVersion, languages: list[str]
+) -> list[LanguageProgress]:
+    """The progress of each of `languages` on `version`, in that order: two queries, the
+    version's blocks and its translations counted by language and state."""
+    total = version.blocks.exclude(text="").count()
+    progress = {code: LanguageProgress(language=code, total=total) for code in languages}
+    counts = (
+        BlockTranslation.objects.filter(block__version=version, language__in=languages)
+        .exclude(block__text="")
+        .values_list("language", "state")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    for language, state, count in counts:
+        if state in {choice for choice, _label in BlockTranslation.State.choices}:
+            setattr(progress[language], state, count)
+    return list(progress.values())
+
+
+@dataclass
+class RequestedTranslations:
+    version: StatementVersion | None
+    languages: list[LanguageProgress]  # the requested ones, in the order asked for
+
+
+def translations_requested(*, statement: Statement) -> RequestedTranslations:
+    """The languages requested for the statement, oldest request first, each with its
+    progress on the version readers see."""
+    requests = list(statement.translation_requests.order_by("requested_at", "pk"))
+    version = translation_progress_version(statement=statement)
+    if version is None:
+        return RequestedTranslations(version=None, languages=[])
+    languages = translation_progress(version=version, languages=[r.language for r in requests])
+    for item, request in zip(languages, requests, strict=True):
+        item.requested = request
+    return RequestedTranslations(version=version, languages=languages)
 
 
 @dataclass

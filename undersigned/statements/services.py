@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from difflib import SequenceMatcher
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -21,6 +22,7 @@ from undersigned.statements.models import (
     Statement,
     StatementTitle,
     StatementVersion,
+    TranslationRequest,
 )
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
@@ -600,6 +602,75 @@ def translation_machine_fill(
             data={"version": version.number, "language": language, "provider": provider.name},
         )
     return len(drafts)
+
+
+def language_code(code: str) -> str:
+    """`code` as a requested language is stored ("pt-BR " -> "pt-br", as Django and the
+    conference admin write it), or "" when it is not a language code."""
+    code = (code or "").strip().lower()
+    return code if _LANGUAGE_CODE.fullmatch(code) else ""
+
+
+@transaction.atomic
+def translations_request(
+    *,
+    statement: Statement,
+    languages: Iterable[str],
+    actor: AbstractBaseUser | None = None,
+    actor_label: str = "",
+) -> list[str]:
+    """Ask for the statement in these languages: they are listed first, with their
+    progress, on its translations page. The statement's own language is left out, and a
+    language asked for before stays as it was (asking again changes nothing). When a
+    machine translation provider is configured, a machine draft of the version readers
+    see is queued for each newly requested language (tasks.translation_machine_draft: the
+    provider is asked by the worker, after this transaction, never inside it).
+
+    Raises ValidationError, requesting nothing, if any code is not a language code.
+    Returns the newly requested languages, in the order given."""
+    from undersigned.statements import translation
+    from undersigned.statements.selectors import translation_progress_version
+    from undersigned.statements.tasks import translation_machine_draft
+
+    if isinstance(languages, str):
+        languages = [languages]
+    given = [(code, language_code(str(code))) for code in languages]
+    invalid = [str(code).strip() for code, clean in given if not clean]
+    if invalid:
+        shown = ", ".join(code for code in invalid if code)
+        message = _("The language must be a code such as en, fr or pt-BR.")
+        raise ValidationError(f"{message} ({shown})" if shown else message)
+    statement = Statement.objects.select_for_update().get(pk=statement.pk)
+    source = language_code(statement.language)
+    existing = set(statement.translation_requests.values_list("language", flat=True))
+    new = [
+        code
+        for code in dict.fromkeys(clean for _code, clean in given)
+        if code != source and code not in existing
+    ]
+    if not new:
+        return []
+    now = timezone.now()
+    TranslationRequest.objects.bulk_create(
+        TranslationRequest(statement=statement, language=code, requested_at=now, requested_by=actor)
+        for code in new
+    )
+    data: dict = {"languages": new}
+    version = translation_progress_version(statement=statement)
+    if version is not None and translation.translation_provider() is not None:
+        for code in new:
+            # Queued in this transaction: the drafts are asked for exactly when the
+            # request exists; the worker runs them once it is committed.
+            translation_machine_draft.enqueue(version.pk, code)
+        data["machine_drafts"] = {"version": version.number, "languages": new}
+    audit_record(
+        action="translation.request",
+        target=statement,
+        actor=actor,
+        actor_label=actor_label,
+        data=data,
+    )
+    return new
 
 
 # --- import ----------------------------------------------------------------------------------

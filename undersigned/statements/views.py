@@ -10,6 +10,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods
 
 from undersigned.signatures.forms import SignForm
 from undersigned.signatures.views import render_statement_page
@@ -162,14 +163,49 @@ def translate(request: HttpRequest, slug: str, language: str) -> HttpResponse:
 
 
 @staff_member_required
+@require_http_methods(["GET", "POST"])
 def translations(request: HttpRequest, slug: str) -> HttpResponse:
-    """Pick the language to translate into."""
+    """The requested languages, each with its progress, then any other language to open.
+    Organizers request a language here (POST)."""
     statement = statement_get_visible(slug=slug, user=request.user)
-    language = request.GET.get("language", "").strip()
-    if language:
-        return redirect("statements:translate", slug=slug, language=language)
-    return render(
-        request,
-        "statements/translations.html",
-        {"statement": statement, "languages": settings.LANGUAGES},
-    )
+    error = ""
+    if request.method == "POST":
+        try:
+            requested = services.translations_request(
+                statement=statement,
+                languages=[request.POST.get("language", "")],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            if requested:
+                messages.success(request, _("The translation is requested."))
+            else:
+                messages.info(
+                    request,
+                    _(
+                        "Nothing changed: this language was requested already, or it is "
+                        "the language of the original."
+                    ),
+                )
+            return redirect("statements:translations", slug=slug)
+    else:
+        language = request.GET.get("language", "").strip()
+        if language:
+            return redirect("statements:translate", slug=slug, language=language)
+    requested = selectors.translations_requested(statement=statement)
+    wanted = {item.language for item in requested.languages}
+    context = {
+        "statement": statement,
+        "requested": requested,
+        "languages": settings.LANGUAGES,
+        "others": [
+            code
+            for code, _name in settings.LANGUAGES
+            if code != statement.language and code not in wanted
+        ],
+        "machine": translation_provider() is not None,
+        "error": error,
+    }
+    return render(request, "statements/translations.html", context, status=400 if error else 200)
