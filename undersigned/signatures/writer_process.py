@@ -35,7 +35,9 @@ import selectors
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.db import connection
 
@@ -72,6 +74,10 @@ def _answer(outcome: Written | Refused) -> dict:
     if isinstance(outcome, Refused):
         return {"refused": outcome.code}
     return {"id": outcome.signature_id, "created": outcome.created, "mailed": outcome.mailed}
+
+
+def _vote_answer(outcome: int | str) -> dict:
+    return {"refused": outcome} if isinstance(outcome, str) else {"vote": outcome}
 
 
 class _Server:
@@ -154,31 +160,25 @@ class _Server:
         except OSError:
             self._drop(sock)
 
-    def _commit(self, pending: list) -> None:
+    def _commit(
+        self,
+        pending: list,
+        write: Callable[[list], list],
+        answer: Callable[[Any], dict],
+        what: str,
+    ) -> None:
+        """Write one batch of `what` (signatures or votes) in one transaction, then answer
+        each request: only now that its batch has committed."""
         try:
-            outcomes = write_batch([request for _sock, request in pending])
+            outcomes = write([request for _sock, request in pending])
         except Exception as exc:  # nothing of this batch committed
-            logger.warning("signature batch of %d failed: %r", len(pending), exc)
+            logger.warning("%s batch of %d failed: %r", what, len(pending), exc)
             for sock, _request in pending:
                 self._reply(sock, {"error": exc.__class__.__name__})
             connection.close()  # the next batch starts on a fresh connection
             return
         for (sock, _request), outcome in zip(pending, outcomes, strict=True):
-            self._reply(sock, _answer(outcome))
-
-    def _commit_votes(self, votes: list) -> None:
-        try:
-            outcomes = votes_write([request for _sock, request in votes])
-        except Exception as exc:  # nothing of this batch committed
-            logger.warning("vote batch of %d failed: %r", len(votes), exc)
-            for sock, _request in votes:
-                self._reply(sock, {"error": exc.__class__.__name__})
-            connection.close()
-            return
-        for (sock, _request), outcome in zip(votes, outcomes, strict=True):
-            self._reply(
-                sock, {"refused": outcome} if isinstance(outcome, str) else {"vote": outcome}
-            )
+            self._reply(sock, answer(outcome))
 
     def run(self, stop: threading.Event, grace_seconds: float) -> None:
         """Serve until `stop` is set, then until the server processes have closed their
@@ -197,9 +197,12 @@ class _Server:
                 else:
                     self._receive(key.fileobj, pending, votes)
             for start in range(0, len(pending), self.max_batch):
-                self._commit(pending[start : start + self.max_batch])
+                batch = pending[start : start + self.max_batch]
+                self._commit(batch, write_batch, _answer, "signature")
             for start in range(0, len(votes), self.max_batch):
-                self._commit_votes(votes[start : start + self.max_batch])
+                self._commit(
+                    votes[start : start + self.max_batch], votes_write, _vote_answer, "vote"
+                )
 
 
 def serve_forever(
