@@ -8,6 +8,7 @@ import re
 import pytest
 from django.core import mail
 
+from undersigned.assembly.selectors import voting_cache_clear
 from undersigned.core.accounts import organizer_create
 from undersigned.core.worker import run_batch
 from undersigned.signatures import writer
@@ -33,6 +34,7 @@ SIGN_FIELDS = {
 def _stop_signature_writer():
     statement_signing_cache_clear()
     statement_reading_cache_clear()
+    voting_cache_clear()
     yield
     # A writer thread keeps a connection open; the test database must be free to drop.
     writer.shutdown()

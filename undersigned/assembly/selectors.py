@@ -3,6 +3,7 @@ each block, ballots and their results."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -298,17 +299,42 @@ def ballot_get(*, conference: Conference, pk: int) -> Ballot:
     return ballot
 
 
-def ballot_for_voting(
-    *, slug: str, pk: int, user: AbstractBaseUser | AnonymousUser
-) -> tuple[Ballot, Delegate | None]:
-    """A ballot of the conference `slug`, and the user's delegate in that conference, or
-    None: what a vote needs, in two single-row lookups. When 2,000 delegates vote within
-    seconds, the conference page's three lookups (conference, delegate with their
-    organization and account, ballot) were a third of a vote's cost."""
+# (conference slug, ballot id) -> (monotonic expiry, the ballot), for votes only.
+_voting_cache: dict[tuple[str, int], tuple[float, Ballot]] = {}
+VOTING_CACHE_SECONDS = 2.0
+
+
+def _ballot_for_voting(slug: str, pk: int) -> Ballot:
+    """The ballot as a vote needs it, read at most every two seconds per process: what a
+    vote reads of it (its conference, its options, whether it is secret) is fixed when it
+    is made, and whether it is still open is checked by the vote's own write
+    (services.votes_write), never from this copy."""
+    now = time.monotonic()
+    cached = _voting_cache.get((slug, pk))
+    if cached is not None and cached[0] > now:
+        return cached[1]
     try:
         ballot = Ballot.objects.get(conference__slug=slug, pk=pk)
     except Ballot.DoesNotExist as exc:
         raise Http404 from exc
+    if len(_voting_cache) > 1000:
+        _voting_cache.clear()
+    _voting_cache[(slug, pk)] = (now + VOTING_CACHE_SECONDS, ballot)
+    return ballot
+
+
+def voting_cache_clear() -> None:
+    _voting_cache.clear()
+
+
+def ballot_for_voting(
+    *, slug: str, pk: int, user: AbstractBaseUser | AnonymousUser
+) -> tuple[Ballot, Delegate | None]:
+    """A ballot of the conference `slug`, and the user's delegate in that conference, or
+    None: what a vote needs, in at most two single-row lookups. When 2,000 delegates
+    vote within seconds, the conference page's three lookups (conference, delegate with
+    their organization and account, ballot) were a third of a vote's cost."""
+    ballot = _ballot_for_voting(slug, pk)
     if not user.is_authenticated:
         return ballot, None
     try:
