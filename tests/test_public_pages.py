@@ -141,3 +141,15 @@ def test_every_signatory_name_takes_its_own_direction(client, statement):
     count_verified(signature, +1)
     page = client.get(f"/en/s/{statement.slug}/").content.decode()
     assert '<span dir="auto" class="name">مريم الأحمد</span>' in page
+
+
+def test_the_table_of_counts_by_country_follows_each_new_count(client, statement):
+    _verified(statement, 2, country="AM")
+    assert '<tr data-country="AM"><th scope="row">Armenia</th><td>0</td><td>2</td>' in (
+        client.get(f"/en/s/{statement.slug}/").content.decode()
+    )
+    _verified(statement, 1, country="GR", prefix="Q")
+    page = client.get(f"/en/s/{statement.slug}/").content.decode()
+    assert '<tr data-country="GR"><th scope="row">Greece</th><td>0</td><td>1</td>' in page
+    french = client.get(f"/fr/s/{statement.slug}/").content.decode()
+    assert '<th scope="row">Arménie</th>' in french
