@@ -153,3 +153,24 @@ def test_the_table_of_counts_by_country_follows_each_new_count(client, statement
     assert '<tr data-country="GR"><th scope="row">Greece</th><td>0</td><td>1</td>' in page
     french = client.get(f"/fr/s/{statement.slug}/").content.decode()
     assert '<th scope="row">Arménie</th>' in french
+
+
+@pytest.mark.parametrize("forward", [True, False])
+def test_every_seek_of_the_public_list_uses_its_partial_index(statement, forward):
+    from undersigned.signatures.selectors import _listed_sql
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's query plan")
+    shapes = [
+        (),
+        (("kind", "="), ("country", "="), ("id", ">" if forward else "<")),
+        (("kind", "="), ("country", ">" if forward else "<")),
+        (("kind", ">" if forward else "<"),),
+    ]
+    for shape in shapes:
+        params = [statement.pk, "verified", *["x"] * len(shape), 10]
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + _listed_sql(shape, forward), params)
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+        assert "USING INDEX signature_public_list" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
