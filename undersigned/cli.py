@@ -131,7 +131,8 @@ def _stop_on_signals() -> threading.Event:
 
 
 def cmd_writer(args: argparse.Namespace) -> int:
-    """Write the signatures that the server processes submit, in batches, until stopped."""
+    """Write the signatures and votes that the server processes submit, in batches, until
+    stopped."""
     _setup_django()
     from pathlib import Path
 
@@ -414,7 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_signatures_import)
 
     writer = commands.add_parser(
-        "writer", help="write submitted signatures in batches (serve runs one for its servers)"
+        "writer", help="write submitted signatures and votes in batches (serve runs one)"
     )
     writer.add_argument("--socket", required=True, help="the Unix socket to listen on")
     writer.set_defaults(func=cmd_writer)
