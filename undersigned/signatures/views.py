@@ -29,8 +29,11 @@ def render_statement_page(
         before=request.GET.get("before"),
         size=settings.SIGNATORY_PAGE_SIZE,
     )
+    # q=0 means "not this language" (RFC 9110), so it is no choice at all.
     accepted = [
-        code for code, _q in parse_accept_lang_header(request.headers.get("Accept-Language", ""))
+        code
+        for code, quality in parse_accept_lang_header(request.headers.get("Accept-Language", ""))
+        if quality > 0
     ]
     reading = statement_reading(
         statement=statement,
