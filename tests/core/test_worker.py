@@ -111,3 +111,16 @@ def test_a_task_without_a_batch_runner_still_runs_one_by_one(client, statement, 
     monkeypatch.setattr(worker, "_batch_runners", {})
     assert run_batch(worker_id="w1", batch=50) == 1
     assert [message.to[0] for message in mail.outbox] == ["a@example.org"]
+
+
+def test_a_task_that_cannot_be_loaded_fails_alone_and_the_rest_is_sent(client, statement):
+    sign(client, statement, email="a@example.org")
+    missing = DBTaskResult.objects.get()
+    missing.pk = None
+    missing.task_path = "undersigned.nowhere.gone"
+    missing.save()
+    assert run_batch(worker_id="w1", batch=50) == 2
+    assert [message.to[0] for message in mail.outbox] == ["a@example.org"]
+    missing.refresh_from_db()
+    assert missing.status == TaskResultStatus.READY
+    assert missing.exception_class_path

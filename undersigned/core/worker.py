@@ -112,7 +112,10 @@ def _run(task_result: DBTaskResult) -> Any:
 def _outcomes(group: list[DBTaskResult]) -> list[Any]:
     """Run a group of claimed tasks of one task path: together where the task has a batch
     runner and its calls have no keyword arguments, else one by one."""
-    task = group[0].task  # imports the task's module, which registers its runner
+    try:
+        task = group[0].task  # imports the task's module, which registers its runner
+    except Exception as exc:  # a task that cannot be loaded fails, as it did run by run
+        return [exc] * len(group)
     runner = _batch_runners.get(task.module_path)
     calls = [task_result.task_result for task_result in group]
     if runner is None or task.takes_context or any(call.kwargs for call in calls):
