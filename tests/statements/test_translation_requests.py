@@ -7,30 +7,22 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from tests.statements.forms import form_data
+from tests.statements.rivers import ARABIC, BODY, rivers, translate, version_of
 from undersigned.core.models import AuditEntry
 from undersigned.statements.models import TranslationRequest
 from undersigned.statements.selectors import translations_requested
 from undersigned.statements.services import (
-    statement_create,
     statement_publish,
     statement_update,
-    translation_save,
     translations_request,
 )
 
-BODY = "Water is life.\n\n1. Publish plans.\n\n2. Consult the people."
 MACHINE_DRAFT = "undersigned.statements.tasks.translation_machine_draft"
-ARABIC = {
-    "Water is life.": "الماء حياة.",
-    "Publish plans.": "انشروا الخطط.",
-    "Consult the people.": "استشيروا الناس.",
-}
 
 
 @pytest.fixture
 def statement(db):
-    statement = statement_create(title="Rivers", body=BODY, language="en", slug="rivers")
-    return statement_publish(statement=statement)
+    return rivers()
 
 
 @pytest.fixture(autouse=True)
@@ -53,14 +45,7 @@ def _requested(statement):
 
 
 def _translate(statement, texts, *, state, language="ar"):
-    version = statement.versions.order_by("-number").first()
-    keys = {block.text: block.key for block in version.blocks.exclude(text="")}
-    translation_save(
-        version=version,
-        language=language,
-        texts={keys[source]: text for source, text in texts.items()},
-        state=state,
-    )
+    translate(version_of(statement), texts, state=state, language=language)
 
 
 def _progress(statement, language="ar"):

@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from tests.statements.forms import form_data
+from tests.statements.rivers import ARABIC, BODY, rivers, translate, version_of
 from undersigned.statements.models import BlockTranslation
 from undersigned.statements.services import (
     MachineTranslationOff,
@@ -14,38 +15,18 @@ from undersigned.statements.services import (
     translation_save,
 )
 
-BODY = "Water is life.\n\n1. Publish plans.\n\n2. Consult the people."
-ARABIC = {
-    "Water is life.": "الماء حياة.",
-    "Publish plans.": "انشروا الخطط.",
-    "Consult the people.": "استشيروا الناس.",
-}
-
 
 @pytest.fixture
 def statement(db):
-    statement = statement_create(title="Rivers", body=BODY, language="en", slug="rivers")
-    return statement_publish(statement=statement)
-
-
-def _version(statement, number=None):
-    versions = statement.versions.order_by("-number")
-    return versions.get(number=number) if number else versions.first()
+    return rivers()
 
 
 def _translate(version, texts, state="approved", language="ar", title="الأنهار"):
-    keys = {block.text: block.key for block in version.blocks.exclude(text="")}
-    return translation_save(
-        version=version,
-        language=language,
-        texts={keys[source]: text for source, text in texts.items()},
-        title=title,
-        state=state,
-    )
+    return translate(version, texts, state=state, language=language, title=title)
 
 
 def test_a_language_is_offered_once_every_block_is_approved(statement):
-    version = _version(statement)
+    version = version_of(statement)
     _translate(version, dict(list(ARABIC.items())[:2]))
     version.refresh_from_db()
     assert version.languages == []
@@ -55,20 +36,20 @@ def test_a_language_is_offered_once_every_block_is_approved(statement):
 
 
 def test_a_translation_waiting_for_review_is_not_public(statement):
-    _translate(_version(statement), ARABIC, state="needs_review")
+    _translate(version_of(statement), ARABIC, state="needs_review")
     page = Client().get("/ar/s/rivers/").content.decode()
     assert "الماء حياة." not in page
 
 
 def test_reader_with_arabic_interface_reads_the_approved_arabic_text(statement):
-    _translate(_version(statement), ARABIC)
+    _translate(version_of(statement), ARABIC)
     page = Client().get("/ar/s/rivers/").content.decode()
     assert 'lang="ar" dir="rtl">الماء حياة.' in page
     assert 'href="?lang=en"' in page  # the note links to the original
 
 
 def test_accept_language_chooses_the_text_language(statement):
-    _translate(_version(statement), ARABIC)
+    _translate(version_of(statement), ARABIC)
     page = Client().get("/en/s/rivers/", HTTP_ACCEPT_LANGUAGE="ar,en;q=0.5").content.decode()
     # The interface is English (the address says so); the text follows the browser.
     assert '<html lang="en" dir="ltr">' in page
@@ -78,55 +59,55 @@ def test_accept_language_chooses_the_text_language(statement):
 
 
 def test_a_language_the_browser_refuses_with_q_zero_is_not_chosen(statement):
-    _translate(_version(statement), ARABIC)
+    _translate(version_of(statement), ARABIC)
     page = Client().get("/en/s/rivers/", HTTP_ACCEPT_LANGUAGE="ar;q=0").content.decode()
     assert 'lang="en" dir="ltr">Water is life.' in page
     assert "This is a translation." not in page
 
 
 def test_accept_language_is_followed_in_the_order_of_its_q_values(statement):
-    _translate(_version(statement), ARABIC)
+    _translate(version_of(statement), ARABIC)
     header = "en;q=0.4,ar;q=0.9"
     page = Client().get("/en/s/rivers/", HTTP_ACCEPT_LANGUAGE=header).content.decode()
     assert 'lang="ar" dir="rtl">الماء حياة.' in page
 
 
 def test_accept_language_skips_languages_the_text_does_not_exist_in(statement):
-    _translate(_version(statement), ARABIC)
+    _translate(version_of(statement), ARABIC)
     header = "fr,ar;q=0.8,en;q=0.5"
     page = Client().get("/en/s/rivers/", HTTP_ACCEPT_LANGUAGE=header).content.decode()
     assert 'lang="ar" dir="rtl">الماء حياة.' in page
 
 
 def test_a_regional_accept_language_finds_its_language(statement):
-    _translate(_version(statement), ARABIC)
+    _translate(version_of(statement), ARABIC)
     page = Client().get("/en/s/rivers/", HTTP_ACCEPT_LANGUAGE="ar-EG").content.decode()
     assert 'lang="ar" dir="rtl">الماء حياة.' in page
 
 
 def test_a_translation_waiting_for_review_is_not_chosen_by_accept_language(statement):
-    _translate(_version(statement), ARABIC, state="needs_review")
+    _translate(version_of(statement), ARABIC, state="needs_review")
     page = Client().get("/en/s/rivers/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
     assert 'lang="en" dir="ltr">Water is life.' in page
     assert "This is a translation." not in page
 
 
 def test_explicit_choice_wins_over_accept_language(statement):
-    _translate(_version(statement), ARABIC)
+    _translate(version_of(statement), ARABIC)
     page = Client().get("/en/s/rivers/?lang=en", HTTP_ACCEPT_LANGUAGE="ar,en;q=0.5")
     assert 'lang="en" dir="ltr">Water is life.' in page.content.decode()
     assert "This is a translation." not in page.content.decode()
 
 
 def test_accept_language_wins_over_the_interface_language(statement):
-    _translate(_version(statement), ARABIC)
+    _translate(version_of(statement), ARABIC)
     page = Client().get("/ar/s/rivers/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<html lang="ar" dir="rtl">' in page
     assert 'lang="en" dir="ltr">Water is life.' in page
 
 
 def test_interface_language_is_used_when_no_accepted_language_has_the_text(statement):
-    _translate(_version(statement), ARABIC)
+    _translate(version_of(statement), ARABIC)
     page = Client().get("/ar/s/rivers/", HTTP_ACCEPT_LANGUAGE="fr,de;q=0.5").content.decode()
     assert 'lang="ar" dir="rtl">الماء حياة.' in page
 
@@ -137,13 +118,13 @@ def test_the_statement_page_varies_by_accept_language(statement):
 
 
 def test_explicit_choice_wins_over_the_interface_language(statement):
-    _translate(_version(statement), ARABIC)
+    _translate(version_of(statement), ARABIC)
     page = Client().get("/ar/s/rivers/?lang=en").content.decode()
     assert 'lang="en" dir="ltr">Water is life.' in page
 
 
 def test_side_by_side_shows_both_languages_with_their_directions(statement):
-    _translate(_version(statement), ARABIC)
+    _translate(version_of(statement), ARABIC)
     page = Client().get("/en/s/rivers/?lang=en&with=ar").content.decode()
     assert 'lang="en" dir="ltr">Water is life.' in page
     assert 'lang="ar" dir="rtl">الماء حياة.' in page
@@ -151,8 +132,8 @@ def test_side_by_side_shows_both_languages_with_their_directions(statement):
 
 
 def test_switcher_lists_only_approved_languages(statement):
-    _translate(_version(statement), ARABIC)
-    _translate(_version(statement), {"Water is life.": "Η ζωή."}, language="el", title="Ποτάμια")
+    _translate(version_of(statement), ARABIC)
+    _translate(version_of(statement), {"Water is life.": "Η ζωή."}, language="el", title="Ποτάμια")
     page = Client().get("/en/s/rivers/").content.decode()
     assert 'href="?lang=ar"' in page
     assert 'href="?lang=el"' not in page
@@ -166,13 +147,13 @@ def test_changing_a_source_block_outdates_exactly_its_translations(statement):
         "Consult the people.": "approved",
     }
     assert new.languages == []  # one block is outdated: Arabic is not complete
-    assert _version(statement, 1).languages == ["ar"]  # the published version keeps it
+    assert version_of(statement, 1).languages == ["ar"]  # the published version keeps it
 
 
 def test_translator_screen_shows_the_source_change_of_an_outdated_block(statement, client):
     from undersigned.core.accounts import organizer_create
 
-    _translate(_version(statement), ARABIC)
+    _translate(version_of(statement), ARABIC)
     statement_update(
         statement=statement,
         title="Rivers",
@@ -192,7 +173,7 @@ def test_translator_screen_saves_and_approves(statement, client):
 
     user, _password = organizer_create(email="t@example.org", password="a-Long-pass-42")
     client.force_login(user)
-    version = _version(statement)
+    version = version_of(statement)
     data = {f"t-{b.key}": ARABIC[b.text] for b in version.blocks.exclude(text="")}
     response = client.post(
         "/en/s/rivers/translate/ar/",
@@ -213,7 +194,7 @@ def test_translator_screen_needs_an_organizer(statement):
 
 def test_machine_translation_is_off_by_default(statement):
     with pytest.raises(MachineTranslationOff):
-        translation_machine_fill(version=_version(statement), language="ar")
+        translation_machine_fill(version=version_of(statement), language="ar")
 
 
 def test_machine_output_is_stored_as_machine_needing_review(statement, monkeypatch):
@@ -226,11 +207,11 @@ def test_machine_output_is_stored_as_machine_needing_review(statement, monkeypat
             return f"[{target}] {text}"
 
     monkeypatch.setattr(translation, "translation_provider", lambda: Echo())
-    filled = translation_machine_fill(version=_version(statement), language="ar")
+    filled = translation_machine_fill(version=version_of(statement), language="ar")
     assert filled == 3
     saved = BlockTranslation.objects.filter(language="ar")
     assert {(t.origin, t.state) for t in saved} == {("machine", "needs_review")}
-    assert _version(statement).languages == []
+    assert version_of(statement).languages == []
 
 
 class _Unreachable:
@@ -279,7 +260,7 @@ def test_a_machine_translation_failure_logs_the_providers_words(
 
 
 def test_api_gives_titles_and_approved_languages(statement):
-    _translate(_version(statement), ARABIC)
+    _translate(version_of(statement), ARABIC)
     data = Client().get("/api/v1/statements/rivers").json()
     assert data["titles"] == {"en": "Rivers", "ar": "الأنهار"}
     assert data["languages"] == ["ar"]
@@ -308,7 +289,7 @@ def _machine_drafts(statement, monkeypatch):
     from undersigned.statements import translation
 
     monkeypatch.setattr(translation, "translation_provider", lambda: _Echo())
-    translation_machine_fill(version=_version(statement), language="ar")
+    translation_machine_fill(version=version_of(statement), language="ar")
 
 
 def _screen(client, version):
@@ -327,7 +308,7 @@ def _states(version):
 
 
 def _outdate_the_second_block(statement):
-    _translate(_version(statement), ARABIC)
+    _translate(version_of(statement), ARABIC)
     statement_update(
         statement=statement,
         title="Rivers",
@@ -335,14 +316,14 @@ def _outdate_the_second_block(statement):
         language="en",
         slug="rivers",
     )
-    return _version(statement, 2)
+    return version_of(statement, 2)
 
 
 def test_saving_one_edited_block_as_approved_leaves_an_untouched_machine_draft_to_review(
     statement, translator, monkeypatch
 ):
     _machine_drafts(statement, monkeypatch)
-    version = _version(statement)
+    version = version_of(statement)
     data = _screen(translator, version)
     first = version.blocks.get(text="Water is life.")
     data[f"t-{first.key}"] = ARABIC["Water is life."]
@@ -380,7 +361,7 @@ def test_a_state_chosen_for_an_unedited_block_applies_to_that_block_only(
     statement, translator, monkeypatch
 ):
     _machine_drafts(statement, monkeypatch)
-    version = _version(statement)
+    version = version_of(statement)
     data = _screen(translator, version)
     second = version.blocks.get(text="Publish plans.")
     assert data[f"s-{second.key}"] == "needs_review"  # the screen shows the block's state
@@ -413,7 +394,7 @@ def test_approving_an_unedited_outdated_block_confirms_it_against_the_new_source
 
 
 def test_a_text_posted_back_with_browser_line_breaks_is_not_an_edit(statement):
-    version = _version(statement)
+    version = version_of(statement)
     first = version.blocks.get(text="Water is life.")
     translation_save(
         version=version, language="ar", texts={first.key: "الماء\nحياة."}, state="needs_review"
@@ -431,7 +412,7 @@ def test_the_closing_signature_line_is_translated_like_any_block(db):
         language="en",
         slug="signed",
     )
-    version = _version(statement_publish(statement=statement))
+    version = version_of(statement_publish(statement=statement))
     _translate(
         version,
         {
@@ -453,7 +434,7 @@ def test_side_by_side_pairs_the_closing_line_with_its_translation(db):
         language="en",
         slug="signed",
     )
-    version = _version(statement_publish(statement=statement))
+    version = version_of(statement_publish(statement=statement))
     _translate(
         version, {"Water is life.": "الماء حياة.", "Conference Secretariat": "أمانة المؤتمر"}
     )
@@ -469,7 +450,7 @@ def test_translator_screen_offers_the_closing_line_to_translate(translator):
         language="en",
         slug="letter",
     )
-    closing = _version(statement).blocks.get(kind="closing")
+    closing = version_of(statement).blocks.get(kind="closing")
     page = translator.get("/en/s/letter/translate/ar/").content.decode()
     assert f'name="t-{closing.key}"' in page
     assert "On behalf of the coalition" in page
