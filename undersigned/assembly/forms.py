@@ -9,7 +9,15 @@ from undersigned.assembly.models import Amendment, Ballot
 FRACTIONS = [("1/2", "1/2"), ("2/3", "2/3"), ("3/4", "3/4")]
 
 
-class AmendmentForm(forms.Form):
+class _Form(forms.Form):
+    """A conference form whose labels go without Django's colon."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class AmendmentForm(_Form):
     block = forms.ChoiceField(label=_("Block"))
     action = forms.ChoiceField(
         label=_("Change"), choices=Amendment.Action.choices, widget=forms.RadioSelect
@@ -25,16 +33,16 @@ class AmendmentForm(forms.Form):
     )
 
     def __init__(self, *args, blocks=(), **kwargs) -> None:
-        super().__init__(*args, label_suffix="", **kwargs)
+        super().__init__(*args, **kwargs)
         self.fields["block"].choices = [
             (block.key, f"{block.marker or block.get_kind_display()} {block.text[:70]}")
             for block in blocks
         ]
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(_Form):
     def __init__(self, *args, conference=None, **kwargs) -> None:
-        super().__init__(*args, label_suffix="", **kwargs)
+        super().__init__(*args, **kwargs)
         from undersigned.assembly.models import Conference
 
         others = Conference.objects.exclude(pk=getattr(conference, "pk", None))
@@ -71,7 +79,7 @@ class DecisionForm(forms.Form):
     )
 
 
-class SubAmendmentForm(forms.Form):
+class SubAmendmentForm(_Form):
     """An amendment to an amendment: another text for the same change."""
 
     text = forms.CharField(
@@ -81,11 +89,8 @@ class SubAmendmentForm(forms.Form):
         label=_("Justification"), widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"})
     )
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, label_suffix="", **kwargs)
 
-
-class RebaseForm(forms.Form):
+class RebaseForm(_Form):
     """An amendment rewritten against the block's current text."""
 
     text = forms.CharField(
@@ -98,9 +103,6 @@ class RebaseForm(forms.Form):
         label=_("Justification"), widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"})
     )
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, label_suffix="", **kwargs)
-
 
 class PresentForm(forms.Form):
     present = forms.IntegerField(
@@ -110,7 +112,7 @@ class PresentForm(forms.Form):
     )
 
 
-class BallotForm(forms.Form):
+class BallotForm(_Form):
     title = forms.CharField(label=_("Question"), max_length=300)
     subject = forms.ChoiceField(label=_("On"), required=False)
     mode = forms.ChoiceField(label=_("Mode"), choices=Ballot.Mode.choices)
@@ -134,7 +136,7 @@ class BallotForm(forms.Form):
     )
 
     def __init__(self, *args, subjects=(), **kwargs) -> None:
-        super().__init__(*args, label_suffix="", **kwargs)
+        super().__init__(*args, **kwargs)
         self.fields["subject"].choices = [("", _("a motion")), *subjects]
 
     def clean_fraction(self) -> str:
