@@ -2,8 +2,11 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from undersigned.core.wsgi import load_at_start, whole_bodies
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "undersigned.settings")
-application = get_wsgi_application()
+application = whole_bodies(get_wsgi_application())
+load_at_start()
 
 # Load at start what the first confirmations would otherwise wait for: Unicode's confusables
 # table behind the lookalike check.
