@@ -141,7 +141,10 @@ def cmd_writer(args: argparse.Namespace) -> int:
     from undersigned.signatures.writer_process import serve_forever
 
     serve_forever(
-        path=Path(args.socket), stop=_stop_on_signals(), max_batch=settings.SIGNATURE_BATCH_MAX
+        path=Path(args.socket),
+        stop=_stop_on_signals(),
+        max_batch=settings.SIGNATURE_BATCH_MAX,
+        linger=settings.SIGNATURE_WRITER_LINGER_MS / 1000,
     )
     return 0
 

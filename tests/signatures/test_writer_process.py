@@ -111,3 +111,72 @@ def test_a_long_data_directory_gets_a_short_socket_path(tmp_path):
     deep = tmp_path / ("d" * 120)
     path = writer_process.socket_path(deep, 8000)
     assert len(str(path)) <= 100 and path.parent.is_dir()
+
+
+def _fake_server(tmp_path, linger: float):
+    """A writer whose batches are recorded instead of written."""
+    server = writer_process._Server(writer_process.socket_path(tmp_path, 2), 64, linger)
+    batches: list[int] = []
+
+    def commit(pending, write, answer, what):
+        batches.append(len(pending))
+        for sock, _submission in pending:
+            server._reply(sock, {"id": 1, "created": True, "mailed": True})
+
+    server._commit = commit
+    return server, batches
+
+
+def _send_later(client, statement, email: str, delay: float) -> threading.Thread:
+    thread = threading.Thread(
+        target=lambda: (threading.Event().wait(delay), client.submit(_request(statement, email)))
+    )
+    thread.start()
+    return thread
+
+
+def test_under_load_the_writer_waits_for_submissions_on_their_way(tmp_path, statement):
+    server, batches = _fake_server(tmp_path, linger=5.0)
+    server.listen()
+    path = str(server.path)
+
+    def client():
+        return writer_process.WriterClient(path, timeout=30)
+
+    # Two submissions wait before the writer starts: its first batch holds both.
+    first = [_send_later(client(), statement, f"{n}@example.org", 0) for n in range(2)]
+    threading.Event().wait(0.3)
+    stop = threading.Event()
+    loop = threading.Thread(target=server.run, args=(stop, 0))
+    loop.start()
+    try:
+        for thread in first:
+            thread.join(timeout=30)
+        # The last batch held two, so a submission 0.2 s behind another shares its batch.
+        later = [
+            _send_later(client(), statement, "c@example.org", 0),
+            _send_later(client(), statement, "d@example.org", 0.2),
+        ]
+        for thread in later:
+            thread.join(timeout=30)
+    finally:
+        stop.set()
+        loop.join(timeout=30)
+        server.close()
+    assert batches == [2, 2]
+
+
+def test_a_lone_submission_is_written_at_once(tmp_path, statement):
+    server, batches = _fake_server(tmp_path, linger=30.0)
+    server.listen()
+    stop = threading.Event()
+    loop = threading.Thread(target=server.run, args=(stop, 0))
+    loop.start()
+    try:
+        client = writer_process.WriterClient(str(server.path), timeout=5)
+        outcome = client.submit(_request(statement, "a@example.org"))
+    finally:
+        stop.set()
+        loop.join(timeout=30)
+        server.close()
+    assert outcome.created and batches == [1]
