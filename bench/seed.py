@@ -51,7 +51,9 @@ def seed(count: int, slug: str = "keep-our-rivers-free") -> float:
         "US",
         "ZA",
     ]
-    now = timezone.now()
+    # Stored as Django stores it (a raw cursor would write the aware datetime with its
+    # "+00:00", a form Django never writes on SQLite).
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     started = time.perf_counter()
     sql = (
         "INSERT INTO signatures_signature (statement_id, kind, name, email, email_normalized,"

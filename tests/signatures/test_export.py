@@ -90,6 +90,14 @@ def test_json_export_is_one_array_of_objects(statement):
     assert record["name"] == "Signer 1" and record["created"].endswith("+00:00")
 
 
+def test_json_export_keeps_typed_text_as_it_was_typed(statement):
+    _signature(statement, 1, name="-Ana-", affiliation="@group")
+    out = io.StringIO()
+    write_export(out, statement=statement, fmt="json")
+    (record,) = json.loads(out.getvalue())
+    assert record["name"] == "-Ana-" and record["affiliation"] == "@group"
+
+
 @pytest.mark.django_db
 def test_the_cli_writes_the_export_to_a_file(statement, tmp_path, capsys):
     _signature(statement, 1)
