@@ -1,10 +1,12 @@
 """The machine's writer process: server processes submit over a Unix socket and are answered
 only after the batch holding their submission has committed."""
 
+import struct
 import threading
+from pathlib import Path
 
 import pytest
-from django.db import OperationalError, connections
+from django.db import OperationalError, connection, connections
 from django_tasks_db.models import DBTaskResult
 
 from tests.signatures.test_writer import _request, submit_at_once
@@ -180,3 +182,28 @@ def test_a_lone_submission_is_written_at_once(tmp_path, statement):
         loop.join(timeout=30)
         server.close()
     assert outcome.created and batches == [1]
+
+
+def _log_frames(database: str) -> tuple[int, int]:
+    """(frames in the write-ahead log, frames of it copied into the database), read from
+    SQLite's WAL index (the -shm file) without checkpointing anything."""
+    index = Path(f"{database}-shm").read_bytes()
+    return struct.unpack_from("=I", index, 16)[0], struct.unpack_from("=I", index, 96)[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_writer_process_copies_the_log_into_the_database_outside_its_commits(
+    statement, writer_socket
+):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's write-ahead log")
+    client = writer_process.WriterClient(str(writer_socket), timeout=30)
+    submit_at_once(client.submit, statement, 20)
+    # Far fewer pages than SQLite's own threshold (1,000): only the checkpointer copies them.
+    database = connection.settings_dict["NAME"]
+    for _attempt in range(100):
+        frames, copied = _log_frames(database)
+        if frames and copied == frames:
+            break
+        threading.Event().wait(0.05)
+    assert frames and copied == frames
