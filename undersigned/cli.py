@@ -79,8 +79,9 @@ def _serve(args: argparse.Namespace) -> int:
     worker_id = f"{socket.gethostname()}:{args.port}"[:64]
     worker = [sys.executable, "-m", "undersigned.cli", "worker", "--worker-id", worker_id]
     processes += [subprocess.Popen(server, env=env) for _ in range(args.workers)]
-    # Mail waits a little when the machine is busy; signatures do not wait for mail.
-    processes.append(subprocess.Popen(worker, env=env, preexec_fn=lambda: os.nice(10)))
+    if not getattr(args, "no_mail_worker", False):  # `demo` always runs one
+        # Mail waits a little when the machine is busy; signatures do not wait for mail.
+        processes.append(subprocess.Popen(worker, env=env, preexec_fn=lambda: os.nice(10)))
     print(f"Serving on http://{args.host}:{args.port}/ (press Ctrl+C to stop)", flush=True)
 
     def stop(signum: int, _frame: object) -> None:
@@ -366,6 +367,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="migrate, then run the web server and mail worker")
     _server_options(serve)
+    serve.add_argument(
+        "--no-mail-worker",
+        action="store_true",
+        help="start no mail worker: `undersigned worker` runs on other machines",
+    )
     serve.set_defaults(func=cmd_serve)
 
     demo = commands.add_parser("demo", help="load the demo statement and organizer, then serve")
