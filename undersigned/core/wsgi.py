@@ -13,14 +13,11 @@ def whole_bodies(app: WSGIApp) -> WSGIApp:
     """Hand the server each complete (not streaming) response as a one-item list.
 
     Django returns the response object itself, which a WSGI server must treat as an
-    iterable of unknown length. Granian then streams it: the headers go out in one
-    write and the body in another, handed over from the request thread through a
-    channel. With Nagle's algorithm on the server socket, a body written while the
-    headers wait for their ACK waits too, and the client delays that ACK: a page of the
-    signatory list that takes 8 ms took 40 to 100 ms now and then (`python -m bench list`,
-    2026-11-30). Given a list, granian sends headers and body together, and the request
-    thread does not wait on the channel. Streaming responses (the CSV export, files)
-    still stream."""
+    iterable of unknown length, and granian streams such a body: the headers go out in
+    one write and the body in another, handed from the request thread to the server's
+    runtime through a channel (a GIL release and a thread wake-up for every response).
+    Given a list, granian sends headers and body in one `writev` (seen with strace).
+    Streaming responses (the CSV export, files) still stream."""
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         response = app(environ, start_response)
@@ -40,9 +37,10 @@ def load_at_start() -> None:
     the URL configuration with every view module it imports, each of our templates
     compiled (with their tag libraries and context processors), the translations of
     every interface language, the cache and the SQL compiler. Without this a process's
-    first statement page took 220 to 290 ms instead of about 9, and its first page in
-    each other language about 75 ms more (measured on the bench machine, 2026-11-30).
-    It adds about 0.4 s and 10 MB to each server process's start."""
+    first statement page took 220 to 290 ms, and its first page in each other language
+    75 ms more; with it about 56 and 31 ms (a warm page: about 9 ms; measured on the
+    bench machine, 2026-11-30). It adds about 0.4 s and 10 MB to each server process's
+    start."""
     from pathlib import Path
 
     from django.conf import settings

@@ -180,6 +180,7 @@ class _Server:
         """Write one batch of `what` (signatures or votes) in one transaction, then answer
         each request: only now that its batch has committed."""
         try:
+            _connect()
             outcomes = write([request for _sock, request in pending])
         except Exception as exc:  # nothing of this batch committed
             logger.warning("%s batch of %d failed: %r", what, len(pending), exc)
@@ -237,6 +238,15 @@ class _Server:
 CHECKPOINT_SECONDS = 0.2
 
 
+def _connect() -> None:
+    """Open the writer's connection if it is closed (a failed batch closes it). On SQLite
+    its commits leave checkpoints to `_checkpoint_log`."""
+    if connection.connection is None:
+        connection.ensure_connection()
+        if connection.vendor == "sqlite":
+            connection.connection.execute("PRAGMA wal_autocheckpoint=0")
+
+
 def _checkpoint_log(done: threading.Event, every: float) -> None:
     """Copy committed pages from the write-ahead log into the database file, on a
     connection of this thread's own, every `every` seconds until `done` is set.
@@ -272,8 +282,6 @@ def serve_forever(
     checkpoints = threading.Event()
     checkpointer = None
     if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_autocheckpoint=0")  # _checkpoint_log does it
         checkpointer = threading.Thread(
             target=_checkpoint_log,
             args=(checkpoints, CHECKPOINT_SECONDS),
