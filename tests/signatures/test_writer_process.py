@@ -147,7 +147,7 @@ def test_under_load_the_writer_waits_for_submissions_on_their_way(tmp_path, stat
 
     # Two submissions wait before the writer starts: its first batch holds both.
     first = [_send_later(client(), statement, f"{n}@example.org", 0) for n in range(2)]
-    threading.Event().wait(0.3)
+    threading.Event().wait(1.0)
     stop = threading.Event()
     loop = threading.Thread(target=server.run, args=(stop, 0))
     loop.start()
