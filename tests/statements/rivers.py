@@ -35,3 +35,20 @@ def translate(version, texts, *, state="approved", language="ar", title=""):
         title=title,
         state=state,
     )
+
+
+class Echo:
+    """A machine translation provider that answers each text with its target language's
+    code before it."""
+
+    name = "echo"
+
+    def translate(self, text, *, source, target):
+        return f"[{target}] {text}"
+
+
+def use_echo_provider(monkeypatch) -> None:
+    """Make Echo the configured machine translation provider for one test."""
+    from undersigned.statements import translation
+
+    monkeypatch.setattr(translation, "translation_provider", lambda: Echo())

@@ -7,7 +7,14 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from tests.statements.forms import form_data
-from tests.statements.rivers import ARABIC, BODY, rivers, translate, version_of
+from tests.statements.rivers import (
+    ARABIC,
+    BODY,
+    rivers,
+    translate,
+    use_echo_provider,
+    version_of,
+)
 from undersigned.core.models import AuditEntry
 from undersigned.statements.models import TranslationRequest
 from undersigned.statements.selectors import translations_requested
@@ -108,15 +115,7 @@ def test_without_a_provider_a_request_queues_nothing(statement):
 
 
 def test_with_a_provider_only_a_new_request_queues_a_machine_draft(statement, monkeypatch):
-    from undersigned.statements import translation
-
-    class Echo:
-        name = "echo"
-
-        def translate(self, text, *, source, target):
-            return f"[{target}] {text}"
-
-    monkeypatch.setattr(translation, "translation_provider", lambda: Echo())
+    use_echo_provider(monkeypatch)
     translations_request(statement=statement, languages=["ar"])
     translations_request(statement=statement, languages=["ar", "tr"])
     queued = DBTaskResult.objects.filter(task_path=MACHINE_DRAFT).order_by("enqueued_at")

@@ -4,7 +4,14 @@ import pytest
 from django.test import Client
 
 from tests.statements.forms import form_data
-from tests.statements.rivers import ARABIC, BODY, rivers, translate, version_of
+from tests.statements.rivers import (
+    ARABIC,
+    BODY,
+    rivers,
+    translate,
+    use_echo_provider,
+    version_of,
+)
 from undersigned.statements.models import BlockTranslation
 from undersigned.statements.services import (
     MachineTranslationOff,
@@ -198,15 +205,7 @@ def test_machine_translation_is_off_by_default(statement):
 
 
 def test_machine_output_is_stored_as_machine_needing_review(statement, monkeypatch):
-    from undersigned.statements import translation
-
-    class Echo:
-        name = "echo"
-
-        def translate(self, text, *, source, target):
-            return f"[{target}] {text}"
-
-    monkeypatch.setattr(translation, "translation_provider", lambda: Echo())
+    use_echo_provider(monkeypatch)
     filled = translation_machine_fill(version=version_of(statement), language="ar")
     assert filled == 3
     saved = BlockTranslation.objects.filter(language="ar")
@@ -269,13 +268,6 @@ def test_api_gives_titles_and_approved_languages(statement):
 # --- the translator's screen: a state goes to the blocks the translator touched ---------------
 
 
-class _Echo:
-    name = "echo"
-
-    def translate(self, text, *, source, target):
-        return f"[{target}] {text}"
-
-
 @pytest.fixture
 def translator(statement, client):
     from undersigned.core.accounts import organizer_create
@@ -286,9 +278,7 @@ def translator(statement, client):
 
 
 def _machine_drafts(statement, monkeypatch):
-    from undersigned.statements import translation
-
-    monkeypatch.setattr(translation, "translation_provider", lambda: _Echo())
+    use_echo_provider(monkeypatch)
     translation_machine_fill(version=version_of(statement), language="ar")
 
 
