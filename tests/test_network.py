@@ -2,6 +2,7 @@
 
 import ipaddress
 
+import pytest
 from django.test import RequestFactory
 
 from tests.conftest import SIGN_FIELDS
@@ -35,6 +36,31 @@ def test_spoofed_leftmost_forwarded_entries_are_not_believed(settings):
 def test_malformed_forwarded_header_falls_back_to_the_proxy(settings):
     settings.TRUSTED_PROXIES = [ipaddress.ip_network("127.0.0.1/32")]
     assert client_ip(_request("127.0.0.1", "not-an-ip")) == "127.0.0.1"
+
+
+@pytest.mark.parametrize(
+    "forwarded",
+    [
+        "203.0.113.1",
+        " 203.0.113.1 ",
+        "2001:db8::1",
+        "[2001:db8::1]",
+        "::ffff:203.0.113.1",
+        "fe80::1%eth0",
+        "2001:DB8:0:0:0:0:0:1",
+        "203.0.113.01",
+        "203.0.113.256",
+        "1.2.3",
+        "",
+    ],
+)
+def test_forwarded_addresses_read_as_the_ipaddress_module_reads_them(settings, forwarded):
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("127.0.0.1/32")]
+    try:
+        expected = str(ipaddress.ip_address(forwarded.strip().strip("[]")))
+    except ValueError:
+        expected = "127.0.0.1"  # unreadable: the proxy itself is the client
+    assert client_ip(_request("127.0.0.1", forwarded)) == expected
 
 
 def test_address_is_stored_only_as_a_keyed_hash(client, statement):

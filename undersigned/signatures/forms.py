@@ -71,6 +71,13 @@ class SharedBooleanField(SharedField, forms.BooleanField):
     pass
 
 
+@lru_cache(maxsize=1)
+def _country_codes() -> frozenset[str]:
+    """The codes django-countries lists: its own `in` builds its list of countries anew on
+    every call, which every signature would pay."""
+    return frozenset(code for code, _name in countries)
+
+
 class CountryField(SharedField, forms.CharField):
     """An ISO 3166-1 alpha-2 code, checked against django-countries' list."""
 
@@ -82,7 +89,7 @@ class CountryField(SharedField, forms.CharField):
 
     def validate(self, value) -> None:
         super().validate(value)
-        if value and value not in countries:
+        if value and value not in _country_codes():
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
 
 
