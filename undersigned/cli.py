@@ -156,7 +156,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     import socket
 
     from undersigned.core.queue import requeue_abandoned
-    from undersigned.core.worker import run_forever
+    from undersigned.core.worker import IdleSender, run_forever
 
     stop = _stop_on_signals()
     if args.worker_id:
@@ -166,7 +166,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
         if requeued:
             print(f"{requeued} task(s) interrupted by a crash are queued again", flush=True)
     worker_id = args.worker_id or f"{socket.gethostname()}:{os.getpid()}"
-    run_forever(worker_id=worker_id[:64], stop=stop, batch=args.batch, interval=args.interval)
+    run_forever(
+        worker_id=worker_id[:64],
+        stop=stop,
+        batch=args.batch,
+        interval=args.interval,
+        sender=IdleSender(),
+    )
     return 0
 
 

@@ -1,5 +1,11 @@
 """The batch worker that sends queued mail."""
 
+import os
+import subprocess
+import sys
+import time
+from email import message_from_bytes
+
 import pytest
 from django.core import mail
 from django.utils import timezone
@@ -124,3 +130,106 @@ def test_a_task_that_cannot_be_loaded_fails_alone_and_the_rest_is_sent(client, s
     missing.refresh_from_db()
     assert missing.status == TaskResultStatus.READY
     assert missing.exception_class_path
+
+
+def _outbox_recipients(directory) -> list[str]:
+    return sorted(message_from_bytes(path.read_bytes())["To"] for path in directory.glob("*.eml"))
+
+
+def _runner_that_records_its_process(monkeypatch, record, *, die_once=None):
+    """Wrap the signature-mail runner so that it writes down which process ran it and at
+    what scheduling policy; with `die_once` (a file), its first run kills that process."""
+    path = tasks.send_signature_mail.module_path
+    runner = worker._batch_runners[path]
+
+    def recording(calls):
+        if die_once is not None and not die_once.exists():
+            die_once.touch()
+            os._exit(1)
+        policy = os.sched_getscheduler(0) if hasattr(os, "sched_getscheduler") else -1
+        record.write_text(f"{os.getpid()} {policy}")
+        return runner(calls)
+
+    monkeypatch.setitem(worker._batch_runners, path, recording)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mail_is_sent_by_a_child_process_that_gives_way_to_every_other(
+    client, statement, settings, tmp_path, monkeypatch
+):
+    settings.EMAIL_BACKEND = "undersigned.core.mail.OutboxBackend"
+    settings.OUTBOX_DIR = tmp_path / "outbox"
+    for n in range(3):
+        sign(client, statement, email=f"p{n}@example.org")
+    record = tmp_path / "sender"
+    _runner_that_records_its_process(monkeypatch, record)
+    sender = worker.IdleSender()
+    try:
+        assert run_batch(worker_id="w1", batch=50, sender=sender) == 3
+    finally:
+        sender.close()
+    assert _outbox_recipients(tmp_path / "outbox") == [f"p{n}@example.org" for n in range(3)]
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+    pid, policy = record.read_text().split()
+    assert int(pid) != os.getpid()
+    if hasattr(os, "SCHED_IDLE"):
+        assert int(policy) == os.SCHED_IDLE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sender_that_dies_fails_its_batch_for_a_retry_and_a_new_one_sends_the_next(
+    client, statement, settings, tmp_path, monkeypatch
+):
+    settings.EMAIL_BACKEND = "undersigned.core.mail.OutboxBackend"
+    settings.OUTBOX_DIR = tmp_path / "outbox"
+    sign(client, statement, email="first@example.org")
+    _runner_that_records_its_process(monkeypatch, tmp_path / "sender", die_once=tmp_path / "died")
+    sender = worker.IdleSender()
+    try:
+        assert run_batch(worker_id="w1", batch=50, sender=sender) == 1
+        waiting = DBTaskResult.objects.get()
+        assert (waiting.status, len(waiting.worker_ids)) == (TaskResultStatus.READY, 1)
+        assert waiting.run_after > timezone.now()
+        sign(client, statement, email="second@example.org")
+        assert run_batch(worker_id="w1", batch=50, sender=sender) == 1
+    finally:
+        sender.close()
+    assert _outbox_recipients(tmp_path / "outbox") == ["second@example.org"]
+
+
+def _ended(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return any(line.startswith("State:\tZ") for line in status)
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_a_sender_ends_when_its_worker_is_killed(tmp_path):
+    # A forked child watching its parent, as the sender does; the parent then dies at once.
+    script = (
+        "import os, django\n"
+        "django.setup()\n"
+        "from undersigned.core.worker import _outlive_no_parent\n"
+        "parent = os.getpid()\n"
+        "child = os.fork()\n"
+        "if child == 0:\n"
+        "    _outlive_no_parent(parent, every=0.05)\n"
+        "print(child, flush=True)\n"
+        "os._exit(0)\n"
+    )
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "undersigned.settings",
+        "UNDERSIGNED_DATA_DIR": str(tmp_path),
+    }
+    # Output to a file: a pipe would stay open as long as the child lives.
+    output = tmp_path / "child"
+    with open(output, "w") as handle:
+        subprocess.run([sys.executable, "-c", script], env=environment, stdout=handle, check=True)
+    child = int(output.read_text().split()[0])
+    deadline = time.monotonic() + 10
+    while not _ended(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _ended(child)
