@@ -13,10 +13,11 @@ from django.http import HttpRequest
 
 def _parse(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     text = value.strip().strip("[]")
-    # The C parser first: ipaddress reads a dotted address in Python, digit by digit, a
-    # twentieth of a signature's CPU when every signer comes through a proxy. Built from
-    # the packed bytes, the address is the same object. What inet_pton refuses (an IPv6
-    # scope such as "%eth0", or no address at all) goes to ipaddress.
+    # The C parser first: ipaddress reads a dotted address in Python, digit by digit
+    # (5% of a server process's samples while signing through a proxy, py-spy; 3.6 µs an
+    # address against 1.9 this way). Built from the packed bytes, the address is the same
+    # object. What inet_pton refuses (an IPv6 scope such as "%eth0", or no address at
+    # all) goes to ipaddress.
     for family in (socket.AF_INET, socket.AF_INET6):
         try:
             return ipaddress.ip_address(socket.inet_pton(family, text))
