@@ -1,6 +1,7 @@
 """The machine's writer process: server processes submit over a Unix socket and are answered
 only after the batch holding their submission has committed."""
 
+import socket
 import struct
 import threading
 from pathlib import Path
@@ -85,6 +86,25 @@ def test_no_writer_means_no_acknowledgement(statement, tmp_path):
     client = writer_process.WriterClient(str(tmp_path / "nobody.sock"), timeout=5)
     with pytest.raises(writer.WriterUnavailable):
         client.submit(_request(statement, "a@example.org"))
+
+
+def test_a_writer_that_does_not_answer_in_time_acknowledges_nothing(statement, tmp_path):
+    path = tmp_path / "silent.sock"
+    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    silent.bind(str(path))
+    silent.listen(1)  # connections wait in its backlog; nothing is ever read or answered
+    # Should the client wait forever, closing the listener ends the wait after a while, with
+    # a reset connection rather than the client giving up.
+    guard = threading.Timer(20, silent.close)
+    guard.start()
+    try:
+        client = writer_process.WriterClient(str(path), timeout=0.3)
+        with pytest.raises(writer.WriterUnavailable) as refused:
+            client.submit(_request(statement, "a@example.org"))
+    finally:
+        guard.cancel()
+        silent.close()
+    assert "TimeoutError" in str(refused.value)  # the client gave up waiting
 
 
 @pytest.mark.django_db(transaction=True)
