@@ -57,3 +57,11 @@ def test_load_at_start_loads_every_interface_language(settings):
     load_at_start()
     for code, _name in settings.LANGUAGES:
         assert code in trans_real._translations
+
+
+def test_load_at_start_compiles_the_email_patterns():
+    from django.core.validators import EmailValidator
+    from django.utils.functional import empty
+
+    load_at_start()
+    assert EmailValidator.domain_regex._wrapped is not empty

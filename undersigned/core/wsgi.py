@@ -51,6 +51,7 @@ def load_at_start() -> None:
     from django.utils.translation import trans_real
 
     import undersigned.statements.rendering  # noqa: F401 - markdown-it, 80 ms to import
+    from undersigned.signatures.forms import SignForm
 
     get_resolver()._populate()
     engine = engines["django"]
@@ -62,3 +63,7 @@ def load_at_start() -> None:
         trans_real.translation(code)
     caches["default"]  # noqa: B018 - imports its backend
     connection.ops.compiler("SQLCompiler")
+    # Django compiles its email patterns on first use, in every thread that meets them
+    # before one has finished: the first signatures after a start compiled them dozens of
+    # times over (a tenth of a server process's CPU in the first seconds of a sign run).
+    SignForm({"email": "someone@example.org"}).is_valid()
