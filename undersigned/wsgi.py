@@ -8,6 +8,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "undersigned.settings")
 application = whole_bodies(get_wsgi_application())
 load_at_start()
 
+from undersigned.signatures.shortcut import SignShortcut  # noqa: E402 - needs Django set up
+
+application = SignShortcut(application)
+
 # Load at start what the first confirmations would otherwise wait for: Unicode's confusables
 # table behind the lookalike check.
 from undersigned.core.text import confusable_skeleton  # noqa: E402

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import ipaddress
 import socket
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -36,10 +37,15 @@ def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 def client_ip(request: HttpRequest) -> str:
     """The client address. X-Forwarded-For is read only when the peer is a trusted proxy,
     and then from the right: the first hop that is not one of ours is the client."""
-    peer = _parse(request.META.get("REMOTE_ADDR", "")) or ipaddress.ip_address("0.0.0.0")
+    return client_address(request.META)
+
+
+def client_address(meta: Mapping[str, str]) -> str:
+    """client_ip from a request's META or a WSGI environ."""
+    peer = _parse(meta.get("REMOTE_ADDR", "")) or ipaddress.ip_address("0.0.0.0")
     if not _trusted(peer):
         return str(peer)
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    forwarded = meta.get("HTTP_X_FORWARDED_FOR", "")
     candidate = peer
     for hop in reversed([part for part in forwarded.split(",") if part.strip()]):
         address = _parse(hop)
