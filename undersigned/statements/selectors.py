@@ -43,12 +43,18 @@ def statement_get_for_signing(*, slug: str, user: AbstractBaseUser | AnonymousUs
     """statement_get_visible for the sign form, from a copy at most two seconds old kept
     in this process: a statement that goes viral is looked up a thousand times a second.
     The copy is only read, and a stale one is harmless: the signature writer checks in
-    its own transaction that the statement still takes signatures."""
+    its own transaction that the statement still takes signatures.
+
+    One thread renews an expired copy while the others go on with it: under load the
+    requests that came in during the query all made the same query, each waiting for
+    the GIL behind the request threads at every step."""
     now = time.monotonic()
     cached = _signing_cache.get(slug)
     if cached is None or cached[0] < now:
         if len(_signing_cache) > 1000:
             _signing_cache.clear()
+        if cached is not None:
+            _signing_cache[slug] = (now + SIGNING_CACHE_SECONDS, cached[1])
         cached = (now + SIGNING_CACHE_SECONDS, Statement.objects.filter(slug=slug).first())
         _signing_cache[slug] = cached
     statement = cached[1]
