@@ -63,7 +63,10 @@ def load_at_start() -> None:
         trans_real.translation(code)
     caches["default"]  # noqa: B018 - imports its backend
     connection.ops.compiler("SQLCompiler")
-    # Django compiles its email patterns on first use, in every thread that meets them
-    # before one has finished: the first signatures after a start compiled them dozens of
-    # times over (a tenth of a server process's CPU in the first seconds of a sign run).
-    SignForm({"email": "someone@example.org"}).is_valid()
+    # What the sign form builds on first use, it builds in every thread that meets it
+    # before one has finished: the first signatures after a start compiled Django's email
+    # patterns and listed the countries dozens of times over (a tenth of a server
+    # process's CPU in the first seconds of a sign run, py-spy).
+    SignForm(
+        {"kind": "person", "name": "A", "email": "a@example.org", "country": "FR", "consent": "on"}
+    ).is_valid()
