@@ -171,8 +171,9 @@ RATE_LIMIT_WINDOW_SECONDS = env_int("UNDERSIGNED_RATE_LIMIT_WINDOW", 3600, minim
 # One writer thread per process commits concurrent signatures together (group commit).
 SIGNATURE_GROUP_COMMIT = env_bool("UNDERSIGNED_GROUP_COMMIT", True)
 SIGNATURE_BATCH_MAX = env_int("UNDERSIGNED_SIGNATURE_BATCH_MAX", 256, minimum=1)
-# Under load the writer process waits this long for more submissions to share a commit.
-SIGNATURE_WRITER_LINGER_MS = env_int("UNDERSIGNED_WRITER_LINGER_MS", 5, minimum=0)
+# Under load the writer process waits this long for more submissions to share a commit
+# (see writer_process.py: off by default).
+SIGNATURE_WRITER_LINGER_MS = env_int("UNDERSIGNED_WRITER_LINGER_MS", 0, minimum=0)
 # The Unix socket of the machine's writer process; `undersigned serve` starts one and sets
 # this for its server processes. Unset, each process writes through a thread of its own.
 SIGNATURE_WRITER_SOCKET = env_optional("UNDERSIGNED_WRITER_SOCKET")

@@ -22,6 +22,13 @@ could. With 5 ms, batches grew to 14 and the writer's CPU per signature fell fro
 0.39 ms (`python -m bench sign`, 2026-11-30). After half a second without a submission
 the writer counts as idle again, and the next signer is not kept waiting.
 
+Lingering is off by default since the server processes answer the sign POST in a third
+of the time (signatures/shortcut.py): submissions now arrive during each commit, and the
+5 ms the writer waited left both cores idle in turn. Alternated 15–20 s runs: 1,052 /
+1,075 / 1,168 signs/s without it, 960 / 1,106 / 1,077 with 5 ms (2026-12-01). A machine
+whose server processes are slower than its writer may still gain from it
+(UNDERSIGNED_WRITER_LINGER_MS).
+
 Conference votes come the same way (assembly.services.votes_write): when 2,000 delegates
 vote at once, each vote was a transaction of its own, whose commit waited for the lock
 behind the others and, inside it, for the GIL behind 32 request threads at every
