@@ -3,9 +3,10 @@
 When a statement goes viral nearly every request is the same one: an anonymous signer
 posts a valid form. Django's handler spends most of that request's CPU on machinery it
 does not need: thirteen middleware, URL resolution, the request signals, a request object
-with its lazy session and user. In process (writer stubbed) a sign took 863 µs through
-Django and 339 µs here; under full load on two cores 477–488 signs/s became 847–943
-(`python -m bench sign` conditions, alternated runs, 2026-12-01; docs/performance.md).
+with its lazy session and user. In process, with the writer stubbed, a sign took 863–1,038
+µs through Django and 340–435 µs here; at full load on two cores (the bench's sign run,
+12 s each) 477 and 488 signs/s through Django became 960 and 1,078 (2026-12-01, AMD EPYC
+VM; docs/performance.md).
 
 The shortcut answers only that common case, and only when it reaches what Django would:
 
