@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from undersigned.cli import main
+from undersigned.signatures import exchange
 from undersigned.signatures.exchange import write_export
 from undersigned.signatures.models import Signature
 from undersigned.signatures.selectors import EXPORT_COLUMNS
@@ -104,3 +105,37 @@ def test_the_cli_writes_the_export_to_a_file(statement, tmp_path, capsys):
     target = tmp_path / "out.csv"
     assert main(["signatures", "export", statement.slug, "-o", str(target)]) == 0
     assert "Signer 1" in target.read_text()
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "plain",
+        "",
+        "a, b",
+        'the "River" Network',
+        "two\nlines",
+        "carriage\rreturn",
+        "end\r\n",
+        " leading space",
+        "Սևան, Հայաստան",
+        "=1+1",
+    ],
+)
+def test_a_csv_line_is_the_one_pythons_csv_writer_writes(statement, monkeypatch, cell):
+    rows = [
+        (cell, "person", "AM", cell, cell, "a@example.org", "verified", "web", "", ""),
+        ("Name", "person", "AM", "", "", "b@example.org", "verified", "web", "", ""),
+    ]
+    monkeypatch.setattr(exchange, "export_rows", lambda **kwargs: iter(rows))
+    out = io.StringIO()
+    assert write_export(out, statement=statement) == 2
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    safe = [
+        exchange._spreadsheet_safe(value) if index in exchange._TYPED else value
+        for index, value in enumerate(rows[0])
+    ]
+    writer.writerows([safe, rows[1]])
+    assert out.getvalue() == expected.getvalue()
