@@ -174,3 +174,13 @@ def test_every_seek_of_the_public_list_uses_its_partial_index(statement, forward
             plan = " ".join(str(row[-1]) for row in cursor.fetchall())
         assert "USING INDEX signature_public_list" in plan, plan
         assert "TEMP B-TREE" not in plan, plan
+
+
+def test_the_language_menu_links_this_page_in_every_language(client, statement, settings):
+    page = client.get(f"/fa/s/{statement.slug}/?after=x%22y").content.decode()
+    for code, _name in settings.LANGUAGES:
+        direction = "rtl" if code in settings.LANGUAGES_BIDI else "ltr"
+        link = f'href="/{code}/s/{statement.slug}/?after=x%22y" lang="{code}" dir="{direction}"'
+        assert link in page, code
+    assert 'hreflang="fa" aria-current="true">فارسی</a>' in page
+    assert page.count('aria-current="true">') == 1

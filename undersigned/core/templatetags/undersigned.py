@@ -1,7 +1,11 @@
+from functools import lru_cache
+
 from django import template
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import translate_url
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
 
 from undersigned.core import countries
@@ -10,11 +14,35 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def language_links(context) -> list[dict]:
-    """Links to this page in every UI language, for a switcher that needs no JavaScript."""
+def language_menu(context) -> str:
+    """The items of the language switcher. The same thirteen links as a template loop cost
+    about a tenth of a statement page (0.79 of 6.95 ms, in process); they depend only on
+    the page's address and language, so they are built once for each."""
     request: HttpRequest | None = context.get("request")
-    path = request.get_full_path() if request else "/"
-    current = get_language()
+    return _language_menu(request.get_full_path() if request else "/", get_language())
+
+
+@lru_cache(maxsize=1024)
+def _language_menu(path: str, current: str) -> str:
+    return format_html_join(
+        "\n",
+        '<li><a href="{}" lang="{}" dir="{}" hreflang="{}"{}>{}</a></li>',
+        (
+            (
+                link["url"],
+                link["code"],
+                link["dir"],
+                link["code"],
+                mark_safe(' aria-current="true"') if link["current"] else "",  # noqa: S308
+                link["name"],
+            )
+            for link in _links(path, current)
+        ),
+    )
+
+
+def _links(path: str, current: str) -> list[dict]:
+    """Links to this page in every UI language, for a switcher that needs no JavaScript."""
     # Our paths are not translated, only prefixed: swap the prefix instead of resolving
     # the path a dozen times. Pages outside the prefixed tree go through translate_url.
     prefix = f"/{current}/"
