@@ -102,6 +102,9 @@ class CountryField(SharedField, forms.CharField):
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
 
 
+_SIGNATURE_FIELDS = ("kind", "name", "email", "country", "affiliation", "city", "show_name")
+
+
 class SignForm(forms.Form):
     """The public sign form. Its HTML field names are part of the public interface."""
 
@@ -188,6 +191,11 @@ class SignForm(forms.Form):
 
     def clean_email(self) -> str:
         return clean_email(self.cleaned_data["email"])
+
+    def signature_fields(self) -> dict:
+        """What services.signature_submit takes from a valid form."""
+        data = self.cleaned_data
+        return {name: data[name] for name in _SIGNATURE_FIELDS}
 
     @property
     def is_bot(self) -> bool:

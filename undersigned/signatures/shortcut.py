@@ -232,16 +232,9 @@ class SignShortcut:
         form = SignForm(data)
         if not form.is_valid() or form.is_bot:
             return None
-        fields = form.cleaned_data
         services.signature_submit(
             statement=statement,
-            kind=fields["kind"],
-            name=fields["name"],
-            email=fields["email"],
-            country=fields["country"],
-            affiliation=fields["affiliation"],
-            city=fields["city"],
-            show_name=fields["show_name"],
+            **form.signature_fields(),
             language=language,
             client_ip=client_address(environ),
         )

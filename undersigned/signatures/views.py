@@ -74,17 +74,10 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
     if form.is_bot:
         # Looks like success, stores and sends nothing.
         return HttpResponseRedirect(_signed_url(statement.slug, get_language() or ""))
-    data = form.cleaned_data
     try:
         services.signature_submit(
             statement=statement,
-            kind=data["kind"],
-            name=data["name"],
-            email=data["email"],
-            country=data["country"],
-            affiliation=data["affiliation"],
-            city=data["city"],
-            show_name=data["show_name"],
+            **form.signature_fields(),
             language=get_language() or settings.LANGUAGE_CODE,
             client_ip=request.client_ip,
         )
